@@ -1,0 +1,107 @@
+"""Reads the site settings file (stride.toml) into a frozen SiteConfig; unknown keys are errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BuildError, Problem, did_you_mean
+
+SETTINGS_FILE = "stride.toml"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteConfig:
+    """Site-wide settings. Every field has a default so a minimal stride.toml works."""
+
+    title: str = "Stride"
+    tagline: str = "Run stronger"
+    description: str = "A static site"
+    base_url: str = "http://localhost:8000"
+    language: str = "en"
+    author: str = "Stride"
+    newsletter_form: str = "newsletter"
+    tag_page_size: int = 10
+    feed_size: int = 20
+    latest_count: int = 4
+    related_count: int = 3
+    toc_min_headings: int = 3
+    page_weight_budget_kb: int = 30
+
+    @property
+    def origin(self) -> str:
+        return self.base_url.rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectPaths:
+    """Where a build reads from and writes to; all absolute."""
+
+    root: Path
+    content: Path
+    templates: Path
+    static: Path
+    output: Path
+    cache: Path | None
+
+    @property
+    def settings(self) -> Path:
+        return self.root / SETTINGS_FILE
+
+
+def load_config(path: Path) -> SiteConfig:
+    """Parse and check stride.toml; a missing file gives the defaults."""
+    if not path.exists():
+        return SiteConfig()
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = _line_from_toml_error(str(error))
+        raise BuildError(
+            [Problem(str(path.name), line, 0, f"invalid TOML: {error}", "fix the syntax")]
+        ) from None
+    fields = {field.name: field for field in dataclasses.fields(SiteConfig)}
+    problems: list[Problem] = []
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        line = _line_of_key(text, key)
+        if key not in fields:
+            message = f"unknown setting '{key}'"
+            problems.append(Problem(path.name, line, 1, message, did_you_mean(key, list(fields))))
+            continue
+        expected = type(getattr(SiteConfig(), key))
+        if type(value) is not expected:
+            message = f"'{key}' must be {expected.__name__}, not {type(value).__name__}"
+            problems.append(Problem(path.name, line, 1, message, f"e.g. {key} = {_example(key)}"))
+            continue
+        values[key] = value
+    if problems:
+        raise BuildError(problems)
+    config = SiteConfig(**values)  # type: ignore[arg-type]
+    if not re.match(r"^https?://[^/\s]+(/\S*)?$", config.base_url):
+        line = _line_of_key(text, "base_url")
+        raise BuildError(
+            [Problem(path.name, line, 1, "base_url must be an absolute http(s) URL",
+                     'e.g. base_url = "https://example.com"')]
+        )
+    return config
+
+
+def _example(key: str) -> str:
+    return repr(getattr(SiteConfig(), key)).replace("'", '"')
+
+
+def _line_of_key(text: str, key: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"^\s*{re.escape(key)}\s*=", line):
+            return number
+    return 0
+
+
+def _line_from_toml_error(message: str) -> int:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else 0

@@ -1,0 +1,55 @@
+"""The error types every phase reports through, so a build can list all its problems at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Problem:
+    """One mistake in the site's sources, located as precisely as we can."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+    message: str = ""
+    hint: str = ""
+
+    def format(self) -> str:
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+            if self.column:
+                where += f":{self.column}"
+        text = f"{where}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class BuildError(Exception):
+    """Raised when a build found problems in its inputs; carries every one of them."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+        self.problems = tuple(sorted(problems))
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        count = len(self.problems)
+        noun = "error" if count == 1 else "errors"
+        lines = [problem.format() for problem in self.problems]
+        return "\n".join([*lines, f"{count} {noun}: the build was not written."])
+
+
+class UsageError(Exception):
+    """Bad command-line usage: exit code 2."""
+
+
+def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
+    """A hint naming the closest known option, or listing them all when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "allowed: " + ", ".join(sorted(options))

@@ -1,0 +1,164 @@
+"""One configured Python-Markdown converter: body -> sanitised HTML, table of contents, anchors, links.
+
+The result depends only on the document's own text and source path, so it can be cached by
+content hash and computed in parallel. Links to other documents are left as `stride:` references
+that the site model resolves once every URL is known.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+EXTENSIONS = ("toc", "tables", "smarty", "fenced_code", "attr_list", "footnotes", "def_list",
+              "abbr", "sane_lists")
+SOURCE_SCHEME = "stride:"
+WORDS_PER_MINUTE = 220
+_EXTERNAL = re.compile(r"^(https?:|mailto:|tel:)", re.IGNORECASE)
+_ALIGN = re.compile(r"text-align:\s*(left|right|center)")
+_TAGS = re.compile(r"<[^>]+>")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class TocEntry:
+    level: int
+    anchor: str
+    title: str  # already HTML-escaped by Python-Markdown
+    children: tuple[TocEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRef:
+    """A link found in a body: what the editor wrote and what it points to."""
+
+    written: str  # the href as written in the Markdown
+    kind: str  # "source" (another .md file), "url" (a site path) or "anchor" (this page)
+    target: str  # content-relative .md path, site path, or "" for this page
+    fragment: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedBody:
+    html: str
+    toc: tuple[TocEntry, ...]
+    anchors: frozenset[str]
+    links: tuple[LinkRef, ...]
+    words: int
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, -(-self.words // WORDS_PER_MINUTE))
+
+
+class _LinkCollector(Treeprocessor):
+    """Records every internal link and marks links to other .md files for later resolution."""
+
+    def __init__(self, md: markdown.Markdown) -> None:
+        super().__init__(md)
+        self.source = ""
+        self.links: list[LinkRef] = []
+
+    def run(self, root: ET.Element) -> None:
+        for element in root.iter():
+            style = element.get("style")
+            if style is not None:
+                # Tables align cells with style attributes, which a strict CSP forbids.
+                del element.attrib["style"]
+                align = _ALIGN.search(style)
+                if align:
+                    element.set("class", f"align-{align.group(1)}")
+            if element.tag == "a" and element.get("href") is not None:
+                self._collect(element)
+
+    def _collect(self, element: ET.Element) -> None:
+        href = element.get("href", "")
+        if _EXTERNAL.match(href) or href.startswith("//"):
+            return
+        path, _, fragment = href.partition("#")
+        if not path:
+            self.links.append(LinkRef(href, "anchor", "", fragment))
+        elif path.startswith("/"):
+            self.links.append(LinkRef(href, "url", path, fragment))
+        elif path.endswith(".md"):
+            folder = posixpath.dirname(self.source)
+            target = posixpath.normpath(posixpath.join(folder, path))
+            self.links.append(LinkRef(href, "source", target, fragment))
+            element.set("href", SOURCE_SCHEME + target + (f"#{fragment}" if fragment else ""))
+        else:
+            self.links.append(LinkRef(href, "relative", path, fragment))
+
+
+class _Collect(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API name)
+        md.treeprocessors.register(_LinkCollector(md), "stride_links", 1)
+
+
+@dataclass(frozen=True, slots=True)
+class ConverterSettings:
+    """Everything besides the text that changes the HTML; part of the cache key."""
+
+    extensions: tuple[str, ...] = EXTENSIONS
+    version: str = markdown.__version__
+
+
+class BodyConverter:
+    """Python-Markdown set up once and reset for each document (building it costs ~10 ms)."""
+
+    def __init__(self) -> None:
+        self._md = markdown.Markdown(
+            extensions=[*EXTENSIONS, _Collect()],
+            extension_configs={"toc": {"toc_depth": "2-3"}},
+            output_format="html",
+        )
+        self._collector: _LinkCollector = self._md.treeprocessors["stride_links"]  # type: ignore[assignment]
+
+    def convert(self, source: str, body: str) -> RenderedBody:
+        self._md.reset()
+        self._collector.source = source
+        self._collector.links = []
+        html = self._md.convert(body)
+        toc = tuple(_toc_entry(token) for token in getattr(self._md, "toc_tokens", []))
+        html = sanitise(html)
+        anchors = frozenset(re.findall(r'\sid="([^"]+)"', html))
+        words = len(_WORD.findall(_TAGS.sub(" ", html)))
+        return RenderedBody(html, toc, anchors, tuple(self._collector.links), words)
+
+
+def _toc_entry(token: dict[str, object]) -> TocEntry:
+    children = token.get("children") or []
+    assert isinstance(children, list)
+    return TocEntry(int(str(token["level"])), str(token["id"]), str(token["name"]),
+                    tuple(_toc_entry(child) for child in children))
+
+
+_GENERIC_ATTRIBUTES = {"id", "class", "title", "lang", "dir"}
+_ATTRIBUTES: dict[str, set[str]] = {
+    "*": _GENERIC_ATTRIBUTES,
+    "a": {"href", "rel", "hreflang"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "th": {"colspan", "rowspan", "scope"},
+    "td": {"colspan", "rowspan"},
+    "ol": {"start", "reversed", "type"},
+    "abbr": {"title"},
+    "time": {"datetime"},
+}
+
+
+def sanitise(html: str) -> str:
+    """Editors are trusted, but scripts, handlers, javascript: URLs and frames never pass."""
+    return nh3.clean(
+        html,
+        tags=nh3.ALLOWED_TAGS - {"center", "strike", "tt", "acronym"},
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto", "tel", SOURCE_SCHEME.rstrip(":")},
+        link_rel=None,
+        strip_comments=True,
+    )

@@ -1,0 +1,320 @@
+"""The site model: published entries with URLs, tags, related entries and every page. No I/O.
+
+Built only once the whole site is read, because tags, listings, related entries, backlinks and
+link checks all need the complete set of entries.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from . import urls
+from .config import SiteConfig
+from .content import Document
+from .errors import Problem
+from .links import Linkable, resolve_links
+from .markdown import RenderedBody, TocEntry
+from .schema import CONTENT_TYPES, EXERCISE_CATEGORIES, ContentType, ExerciseMeta
+from .urls import Route
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    include_drafts: bool = False
+    include_future: bool = False
+    today: datetime.date = datetime.date(1970, 1, 1)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class TagRef:
+    slug: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A published document: what templates show for one article, exercise, recipe or athlete."""
+
+    document: Document
+    route: Route
+    html: str
+    body: RenderedBody
+    tags: tuple[TagRef, ...]
+
+    @property
+    def meta(self):  # type: ignore[no-untyped-def] # each template knows its own type's fields
+        return self.document.meta
+
+    @property
+    def title(self) -> str:
+        return self.document.meta.title
+
+    @property
+    def date(self) -> datetime.date:
+        return self.document.meta.date
+
+    @property
+    def url(self) -> str:
+        return self.route.url
+
+    @property
+    def kind(self) -> ContentType:
+        return self.document.content_type
+
+    @property
+    def toc(self) -> tuple[TocEntry, ...]:
+        return self.body.toc
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    ref: TagRef
+    entries: tuple[Entry, ...]  # newest first
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    number: int
+    count: int
+    previous: str | None
+    next: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One output file: where it goes, which template renders it and what it shows."""
+
+    route: Route
+    template: str
+    title: str
+    entry: Entry | None = None
+    entries: tuple[Entry, ...] = ()
+    tag: Tag | None = None
+    pagination: Pagination | None = None
+    in_sitemap: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    config: SiteConfig
+    entries: tuple[Entry, ...]  # newest first, then by URL
+    tags: tuple[Tag, ...]  # by name
+    pages: tuple[Page, ...]
+    backlinks: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
+    related: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
+
+    def section(self, name: str) -> tuple[Entry, ...]:
+        return tuple(entry for entry in self.entries if entry.kind.section == name)
+
+    @property
+    def stories(self) -> tuple[Entry, ...]:
+        """Entries that belong in the feed and in 'latest' lists."""
+        return tuple(entry for entry in self.entries if entry.kind.in_feed)
+
+    @property
+    def featured(self) -> Entry | None:
+        for entry in self.section("articles"):
+            if getattr(entry.meta, "featured", False):
+                return entry
+        return None
+
+    def exercise(self, slug: str) -> Entry:
+        return next(entry for entry in self.section("exercises") if entry.document.slug == slug)
+
+    def exercises_by_category(self) -> tuple[tuple[str, tuple[Entry, ...]], ...]:
+        exercises = sorted(self.section("exercises"), key=lambda entry: entry.title.lower())
+        return tuple(
+            (category, tuple(e for e in exercises if e.meta.category == category))
+            for category in EXERCISE_CATEGORIES
+        )
+
+
+def is_published(document: Document, options: BuildOptions) -> bool:
+    if document.meta.draft and not options.include_drafts:
+        return False
+    return options.include_future or document.meta.date <= options.today
+
+
+def build_site(
+    config: SiteConfig,
+    documents: Sequence[Document],
+    bodies: Mapping[str, RenderedBody],
+    options: BuildOptions,
+    static_urls: frozenset[str],
+) -> tuple[Site | None, list[Problem]]:
+    """Phase one, part two: link the whole site together, or say everything that is wrong."""
+    published = [doc for doc in documents if is_published(doc, options)]
+    unpublished = frozenset(doc.source for doc in documents if not is_published(doc, options))
+    routes, problems = _routes(published)
+    tag_names, tag_problems = _tag_names(published)
+    problems += tag_problems
+    problems += _check_exercise_references(published)
+    if problems:
+        return None, problems
+
+    linkables = [Linkable(doc, routes[doc.source], bodies[doc.source]) for doc in published]
+    tag_counts = Counter(urls.slugify(name) for doc in published for name in set(doc.meta.tags))
+    known = frozenset(r.url for r in routes.values()) | _listing_urls(config, tag_counts)
+    linked = resolve_links(linkables, known | static_urls, unpublished)
+    if linked.problems:
+        return None, list(linked.problems)
+
+    entries = sorted(
+        (
+            Entry(item.document, item.route, linked.html[item.document.source], item.body,
+                  _tag_refs(item.document, tag_names))
+            for item in linkables
+        ),
+        key=lambda entry: (-entry.date.toordinal(), entry.url),
+    )
+    by_source = {entry.document.source: entry for entry in entries}
+    tags = _tags(entries, tag_names)
+    backlinks = {
+        url: _newest_first(by_source[source] for source in sources)
+        for url, sources in linked.backlinks.items()
+    }
+    site = Site(config, tuple(entries), tags, (), backlinks, _related(entries, config))
+    return _with_pages(site), []
+
+
+def _routes(documents: Sequence[Document]) -> tuple[dict[str, Route], list[Problem]]:
+    routes: dict[str, Route] = {}
+    owners: dict[str, Document] = {}
+    problems: list[Problem] = []
+    for doc in documents:
+        route = urls.document(doc.content_type.section, doc.slug)
+        other = owners.get(route.url)
+        if other is not None:
+            problems.append(Problem(doc.source, doc.line_of("slug"), 0,
+                                    f"{route.url} is also the URL of {other.source}",
+                                    "rename one file or give one of them a different 'slug'"))
+            continue
+        owners[route.url] = doc
+        routes[doc.source] = route
+    return routes, problems
+
+
+def _tag_names(documents: Sequence[Document]) -> tuple[dict[str, str], list[Problem]]:
+    """Tag slug -> display name. Tags differing only in case or spacing are one tag."""
+    variants: dict[str, Counter[str]] = {}
+    problems: list[Problem] = []
+    for doc in documents:
+        for name in doc.meta.tags:
+            display = urls.normalise_tag(name)
+            slug = urls.slugify(display)
+            if any(bad in display for bad in ("/", "\\", "..")) or not slug:
+                problems.append(Problem(doc.source, doc.line_of("tags"), 0,
+                                        f"tag '{name}' cannot be made into a URL",
+                                        "use words, digits and spaces; no '/', '\\' or '..'"))
+                continue
+            variants.setdefault(slug, Counter())[display] += 1
+    # The most used spelling wins; ties go to the alphabetically first, so output is stable.
+    names = {
+        slug: min(counts, key=lambda variant: (-counts[variant], variant))
+        for slug, counts in variants.items()
+    }
+    return names, problems
+
+
+def _check_exercise_references(documents: Sequence[Document]) -> list[Problem]:
+    slugs = {doc.slug for doc in documents if doc.content_type.section == "exercises"}
+    problems: list[Problem] = []
+    for doc in documents:
+        if not isinstance(doc.meta, ExerciseMeta):
+            continue
+        for key in ("progressions", "regressions"):
+            for slug in getattr(doc.meta, key):
+                if slug not in slugs or slug == doc.slug:
+                    problems.append(Problem(doc.source, doc.line_of(key), 0,
+                                            f"'{key}' names '{slug}', which is no other exercise",
+                                            "use the slug (file name) of another exercise"))
+    return problems
+
+
+def _listing_urls(config: SiteConfig, tag_counts: Mapping[str, int]) -> frozenset[str]:
+    found = {urls.home().url, urls.tags_index().url, urls.feed().url, urls.sitemap().url,
+             urls.robots().url, urls.not_found().url, urls.newsletter_thanks().url}
+    found |= {urls.section_index(content_type.section).url for content_type in CONTENT_TYPES}
+    for slug, count in tag_counts.items():
+        for number in range(1, _page_count(count, config.tag_page_size) + 1):
+            found.add(urls.tag(slug, number).url)
+    return frozenset(found)
+
+
+def _page_count(items: int, size: int) -> int:
+    return max(1, -(-items // size))
+
+
+def _tag_refs(doc: Document, names: Mapping[str, str]) -> tuple[TagRef, ...]:
+    slugs = sorted({urls.slugify(urls.normalise_tag(name)) for name in doc.meta.tags})
+    return tuple(TagRef(slug, names[slug], urls.tag(slug).url) for slug in slugs)
+
+
+def _tags(entries: Sequence[Entry], names: Mapping[str, str]) -> tuple[Tag, ...]:
+    tagged: dict[str, list[Entry]] = {slug: [] for slug in names}
+    for entry in entries:
+        for ref in entry.tags:
+            tagged[ref.slug].append(entry)
+    refs = sorted((TagRef(slug, name, urls.tag(slug).url) for slug, name in names.items()),
+                  key=lambda ref: (ref.name.lower(), ref.slug))
+    return tuple(Tag(ref, tuple(tagged[ref.slug])) for ref in refs)
+
+
+def _newest_first(entries: object) -> tuple[Entry, ...]:
+    return tuple(sorted(entries, key=lambda e: (-e.date.toordinal(), e.url)))  # type: ignore[call-overload]
+
+
+def _related(entries: Sequence[Entry], config: SiteConfig) -> dict[str, tuple[Entry, ...]]:
+    """Stories sharing the most tags, then newest, then by URL: stable for the same input."""
+    stories = [entry for entry in entries if entry.kind.in_feed]
+    related: dict[str, tuple[Entry, ...]] = {}
+    for entry in stories:
+        own = {ref.slug for ref in entry.tags}
+        scored = [
+            (len(own & {ref.slug for ref in other.tags}), other)
+            for other in stories
+            if other is not entry
+        ]
+        scored = [(shared, other) for shared, other in scored if shared]
+        scored.sort(key=lambda pair: (-pair[0], -pair[1].date.toordinal(), pair[1].url))
+        related[entry.url] = tuple(other for _, other in scored[: config.related_count])
+    return related
+
+
+def _with_pages(site: Site) -> Site:
+    config = site.config
+    pages: list[Page] = [Page(urls.home(), "home.html", config.title, entries=site.stories)]
+    for entry in site.entries:
+        pages.append(Page(entry.route, entry.kind.template, entry.title, entry=entry))
+    for content_type in CONTENT_TYPES:
+        pages.append(Page(urls.section_index(content_type.section), content_type.list_template,
+                          content_type.label, entries=site.section(content_type.section)))
+    pages.append(Page(urls.tags_index(), "tags.html", "Tags"))
+    for tag in site.tags:
+        pages += _tag_pages(tag, config.tag_page_size)
+    pages += [
+        Page(urls.newsletter_thanks(), "thanks.html", "Thanks for subscribing", in_sitemap=False),
+        Page(urls.not_found(), "404.html", "Page not found", in_sitemap=False),
+        Page(urls.feed(), "feed.xml", config.title, entries=site.stories[: config.feed_size],
+             in_sitemap=False),
+        Page(urls.sitemap(), "sitemap.xml", "Sitemap", in_sitemap=False),
+        Page(urls.robots(), "robots.txt", "Robots", in_sitemap=False),
+    ]
+    return Site(site.config, site.entries, site.tags, tuple(pages), site.backlinks, site.related)
+
+
+def _tag_pages(tag: Tag, size: int) -> list[Page]:
+    count = _page_count(len(tag.entries), size)
+    pages = []
+    for number in range(1, count + 1):
+        previous = urls.tag(tag.ref.slug, number - 1).url if number > 1 else None
+        following = urls.tag(tag.ref.slug, number + 1).url if number < count else None
+        chunk = tag.entries[(number - 1) * size : number * size]
+        title = f"Tagged “{tag.ref.name}”" + (f" (page {number} of {count})" if count > 1 else "")
+        pages.append(Page(urls.tag(tag.ref.slug, number), "tag.html", title, entries=chunk,
+                          tag=tag, pagination=Pagination(number, count, previous, following)))
+    return pages

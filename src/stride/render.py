@@ -1,0 +1,127 @@
+"""The one Jinja environment, and the turning of each Page of the site model into bytes.
+
+Autoescaping is on for every template and undefined names are errors, so a typo in a template
+fails the build instead of printing nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+
+import jinja2
+
+from . import seo
+from .assets import Assets
+from .errors import Problem
+from .model import Page, Site
+from .output import OutputFile
+
+
+def make_environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["rfc3339"] = seo.rfc3339
+    env.filters["last_updated"] = seo.last_updated
+    return env
+
+
+def check_templates(env: jinja2.Environment) -> list[Problem]:
+    """Compile every template up front, so syntax errors are reported with content errors."""
+    problems = []
+    for name in env.list_templates(extensions=["html", "xml", "txt"]):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            problems.append(_template_problem(error.filename or name, error.lineno,
+                                              f"template syntax error: {error.message}"))
+    return problems
+
+
+def long_date(day: datetime.date) -> str:
+    """'1 August 2022': spelled out without the locale, so output never depends on the machine."""
+    months = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+    return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+def render_pages(
+    site: Site, assets: Assets, env: jinja2.Environment, pages: Iterable[Page] | None = None
+) -> tuple[list[OutputFile], list[Problem]]:
+    """Render every page (or the given ones); template mistakes are collected, not raised."""
+    files: list[OutputFile] = []
+    problems: list[Problem] = []
+    shared = {"site": site, "config": site.config, "asset": assets.url,
+              "absolute": _absolute(site)}
+    for page in site.pages if pages is None else pages:
+        try:
+            template = env.get_template(page.template)
+            html = template.render(
+                page=page,
+                social=seo.social_meta(page, site),
+                json_ld=seo.json_ld(page, site),
+                description=seo.page_description(page, site),
+                **shared,
+            )
+        except jinja2.TemplateSyntaxError as error:
+            problems.append(_template_problem(error.filename or error.name, error.lineno,
+                                              f"template syntax error: {error.message}"))
+            continue
+        except jinja2.TemplateNotFound as error:
+            problems.append(Problem(f"templates/{page.template}", 0, 0,
+                                    f"template not found: {error.name}",
+                                    "create the template or fix the name in {% extends %} "
+                                    "or {% include %}"))
+            continue
+        except jinja2.UndefinedError as error:
+            filename, line = _template_frame(error)
+            problems.append(_template_problem(filename, line, f"undefined in template: "
+                                              f"{error.message} (rendering {page.route.url})"))
+            continue
+        files.append(OutputFile(page.route.output, html.encode("utf-8")))
+    return files, _unique(problems)
+
+
+def _absolute(site: Site) -> Callable[[str], str]:
+    def absolute(url: str) -> str:
+        return seo.absolute(site.config, url)
+
+    return absolute
+
+
+def _template_problem(filename: str | None, line: int, message: str) -> Problem:
+    name = Path(filename).name if filename else "unknown template"
+    hint = "fix the template; variables a page has are listed in the README"
+    return Problem(f"templates/{name}", line, 0, message, hint)
+
+
+def _template_frame(error: BaseException) -> tuple[str | None, int]:
+    """The innermost template file and line in the traceback of a render error."""
+    found: tuple[str | None, int] = (None, 0)
+    traceback = error.__traceback__
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if code.co_filename.endswith((".html", ".xml", ".txt")):
+            found = (code.co_filename, traceback.tb_lineno)
+        traceback = traceback.tb_next
+    return found
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    # The same template mistake breaks every page that uses it; report it once.
+    seen: dict[tuple[str, int, str], Problem] = {}
+    for problem in problems:
+        key = (problem.path, problem.line, problem.message.split(" (rendering")[0])
+        seen.setdefault(key, problem)
+    return list(seen.values())
+
+

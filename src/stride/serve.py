@@ -1,0 +1,134 @@
+"""The dev server: build, serve on 127.0.0.1, rebuild when changes settle, reload the browser.
+
+The only importer of livereload. A failed rebuild keeps the last good site on disk (the writer
+never touches it) and the browser shows the error report as an overlay until a build succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from livereload import Server
+from livereload.handlers import LiveReloadHandler, StaticFileHandler
+from livereload.watcher import Watcher
+from tornado import ioloop, web
+
+from .config import ProjectPaths
+from .errors import BuildError
+from .model import BuildOptions
+from .output import DiskOutput
+from .pipeline import build, describe, load_config
+
+logger = logging.getLogger(__name__)
+
+SETTLE_SECONDS = 0.15  # rapid saves within this window give one rebuild
+POLL_MILLISECONDS = 50
+OVERLAY_TAG = b'<script src="/__stride/overlay.js" defer></script>'
+
+
+@dataclass
+class BuildState:
+    """What the browser overlay shows: the last build's error report, or nothing."""
+
+    report: str = ""
+    builds: int = 0
+    pending: Any = field(default=None)
+
+
+class _PollingWatcher(Watcher):  # type: ignore[misc]
+    """livereload's watcher, polled often enough that a save shows in well under a second."""
+
+    def start(self, callback: Any) -> bool:
+        ioloop.PeriodicCallback(callback, POLL_MILLISECONDS).start()
+        return True
+
+
+class _PageHandler(StaticFileHandler):  # type: ignore[misc]
+    """Serves the output folder, adding the overlay script to HTML and the site's 404 page."""
+
+    @classmethod
+    def get_content(cls, abspath: str, start: int | None = None, end: int | None = None) -> Any:
+        if not abspath.endswith(".html"):
+            return super().get_content(abspath, start, end)
+        data = Path(abspath).read_bytes()
+        return data.replace(b"</head>", OVERLAY_TAG + b"</head>", 1)
+
+    def get_content_size(self) -> int:
+        size: int = super().get_content_size()
+        return size + len(OVERLAY_TAG) if str(self.absolute_path).endswith(".html") else size
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        page = Path(self.root) / "404.html"
+        if status_code == 404 and page.is_file():
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(page.read_bytes().replace(b"</head>", OVERLAY_TAG + b"</head>", 1))
+            return
+        super().write_error(status_code, **kwargs)
+
+
+class _StatusHandler(web.RequestHandler):
+    def initialize(self, state: BuildState) -> None:
+        self.state = state
+
+    def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"report": self.state.report, "builds": self.state.builds}))
+
+
+class _OverlayScriptHandler(web.RequestHandler):
+    def get(self) -> None:
+        script = resources.files("stride.devtools").joinpath("overlay.js").read_bytes()
+        self.set_header("Content-Type", "application/javascript")
+        self.finish(script)
+
+
+class _Server(Server):  # type: ignore[misc]
+    def __init__(self, state: BuildState) -> None:
+        super().__init__(watcher=_PollingWatcher())
+        self.state = state
+
+    def get_web_handlers(self, script: Any) -> list[Any]:
+        return [
+            (r"/__stride/status", _StatusHandler, {"state": self.state}),
+            (r"/__stride/overlay\.js", _OverlayScriptHandler),
+            (r"/(.*)", _PageHandler, {"path": self.root, "default_filename": "index.html"}),
+        ]
+
+
+def serve(paths: ProjectPaths, options: BuildOptions, host: str, port: int) -> None:
+    state = BuildState()
+    output = DiskOutput(paths.output)
+
+    def rebuild() -> None:
+        state.pending = None
+        try:
+            result = build(paths, options, output)
+        except BuildError as error:
+            state.report = error.report()
+            logger.error("%s", state.report)
+        else:
+            state.report = ""
+            logger.info("%s", describe(load_config(paths.settings), result))
+        state.builds += 1
+        LiveReloadHandler.reload_waiters("*")
+
+    def changed() -> None:
+        loop = ioloop.IOLoop.current()
+        if state.pending is not None:
+            loop.remove_timeout(state.pending)
+        state.pending = loop.call_later(SETTLE_SECONDS, rebuild)
+
+    rebuild()
+    paths.output.mkdir(parents=True, exist_ok=True)  # serve even if the first build failed
+    server = _Server(state)
+    for watched in (paths.content, paths.templates, paths.static, paths.settings):
+        if watched.exists():
+            server.watch(str(watched), changed, delay="forever")
+    logger.info("Serving %s on http://%s:%d/ (Ctrl+C to stop)", paths.output, host, port)
+    server.serve(port=port, host=host, root=str(paths.output), restart_delay=0)
