@@ -47,9 +47,15 @@ def collect_assets(static_dir: Path) -> tuple[Assets, list[Problem]]:
             continue
         logical = path.relative_to(static_dir).as_posix()
         if not path.resolve().is_relative_to(root):
-            problems.append(Problem(f"static/{logical}", 0, 0,
-                                    "symlink points outside the static folder",
-                                    "copy the file into static/ instead"))
+            problems.append(
+                Problem(
+                    f"static/{logical}",
+                    0,
+                    0,
+                    "symlink points outside the static folder",
+                    "copy the file into static/ instead",
+                )
+            )
             continue
         data = path.read_bytes()
         published = logical

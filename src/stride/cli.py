@@ -50,15 +50,17 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     if args_list and args_list[0] in COMMANDS:
         command = args_list.pop(0)
     elif args_list and not args_list[0].startswith("-"):
-        print(f"unknown command '{args_list[0]}'; use one of: {', '.join(COMMANDS)}",
-              file=sys.stderr)
+        print(
+            f"unknown command '{args_list[0]}'; use one of: {', '.join(COMMANDS)}", file=sys.stderr
+        )
         return EXIT_USAGE
     try:
         args = _parser(command).parse_args(args_list)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    logging.basicConfig(level=logging.ERROR if args.quiet else logging.INFO,
-                        format="%(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.ERROR if args.quiet else logging.INFO, format="%(message)s", stream=sys.stderr
+    )
     project = (root or Path.cwd()).absolute()
     try:
         return _run(command, args, project)
@@ -114,8 +116,10 @@ def _run(command: str, args: argparse.Namespace, project: Path) -> int:
     if command == "build":
         from .output import DiskOutput
 
-        if paths.output in (paths.root, paths.content, paths.templates, paths.static) or \
-                paths.output in paths.root.parents:
+        if (
+            paths.output in (paths.root, paths.content, paths.templates, paths.static)
+            or paths.output in paths.root.parents
+        ):
             raise UsageError(f"refusing to use {paths.output} as the output folder")
         output = DiskOutput(paths.output)
     result = pipeline.build(paths, options, output)

@@ -85,8 +85,15 @@ def load_config(path: Path) -> SiteConfig:
     if not re.match(r"^https?://[^/\s]+(/\S*)?$", config.base_url):
         line = _line_of_key(text, "base_url")
         raise BuildError(
-            [Problem(path.name, line, 1, "base_url must be an absolute http(s) URL",
-                     'e.g. base_url = "https://example.com"')]
+            [
+                Problem(
+                    path.name,
+                    line,
+                    1,
+                    "base_url must be an absolute http(s) URL",
+                    'e.g. base_url = "https://example.com"',
+                )
+            ]
         )
     return config
 

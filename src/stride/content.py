@@ -55,19 +55,40 @@ def walk_sources(content_dir: Path) -> tuple[list[SourceFile], list[Problem]]:
     root = content_dir.resolve()
     for relative, absolute in _walk(content_dir):
         if absolute.is_symlink() and not _inside(absolute.resolve(), root):
-            problems.append(Problem(relative, 0, 0, "symlink points outside the content folder",
-                                    "copy the file into content/ instead of linking to it"))
+            problems.append(
+                Problem(
+                    relative,
+                    0,
+                    0,
+                    "symlink points outside the content folder",
+                    "copy the file into content/ instead of linking to it",
+                )
+            )
             continue
         if absolute.is_dir():
             continue  # a symlinked folder inside content/: its files are walked directly
         if not relative.endswith(".md"):
-            problems.append(Problem(relative, 0, 0, "not a Markdown file",
-                                    "content/ holds .md files only; put images in static/"))
+            problems.append(
+                Problem(
+                    relative,
+                    0,
+                    0,
+                    "not a Markdown file",
+                    "content/ holds .md files only; put images in static/",
+                )
+            )
             continue
         size = absolute.stat().st_size
         if size > MAX_FILE_BYTES:
-            problems.append(Problem(relative, 0, 0, f"file is too large ({size} bytes)",
-                                    f"keep content files under {MAX_FILE_BYTES // 1024} KiB"))
+            problems.append(
+                Problem(
+                    relative,
+                    0,
+                    0,
+                    f"file is too large ({size} bytes)",
+                    f"keep content files under {MAX_FILE_BYTES // 1024} KiB",
+                )
+            )
             continue
         files.append(SourceFile(relative, absolute.read_bytes()))
     return files, problems
@@ -126,8 +147,13 @@ def parse_document(source_file: SourceFile) -> tuple[Document | None, list[Probl
     slug = _slug_for(source, meta, reader, node)
     if slug is None or (meta.image and not meta.image_alt):
         if meta.image and not meta.image_alt:
-            reader.problem_at_key(node, "image", "'image' needs 'image_alt'", "describe the image for people "
-                              "who cannot see it, e.g. image_alt: A runner doing a squat")
+            reader.problem_at_key(
+                node,
+                "image",
+                "'image' needs 'image_alt'",
+                "describe the image for people "
+                "who cannot see it, e.g. image_alt: A runner doing a squat",
+            )
         return None, reader.problems
     digest = hashlib.sha256(source_file.data).hexdigest()
     key_lines = tuple((str(key.value), key.start_mark.line + 2) for key, _ in node.value)
@@ -138,52 +164,85 @@ def parse_document(source_file: SourceFile) -> tuple[Document | None, list[Probl
 def _decode(source_file: SourceFile) -> tuple[str | None, Problem | None]:
     source, data = source_file.source, source_file.data
     if not data.strip():
-        return None, Problem(source, 0, 0, "file is empty",
-                             "start it with front matter between '---' lines, or delete it")
+        return None, Problem(
+            source,
+            0,
+            0,
+            "file is empty",
+            "start it with front matter between '---' lines, or delete it",
+        )
     if b"\0" in data:
-        return None, Problem(source, 0, 0, "file is binary, not Markdown text",
-                             "content/ holds Markdown text files only")
+        return None, Problem(
+            source,
+            0,
+            0,
+            "file is binary, not Markdown text",
+            "content/ holds Markdown text files only",
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        return None, Problem(source, line, column, f"file is not UTF-8 (byte 0x{data[error.start]:02x})",
-                             "save the file as UTF-8 in your editor")
+        return None, Problem(
+            source,
+            line,
+            column,
+            f"file is not UTF-8 (byte 0x{data[error.start]:02x})",
+            "save the file as UTF-8 in your editor",
+        )
     return text.replace("\r\n", "\n").replace("\r", "\n"), None
 
 
 def _split_front_matter(source: str, text: str) -> tuple[str, str, int] | Problem:
     lines = text.split("\n")
     if lines[0].rstrip() != FENCE:
-        return Problem(source, 1, 1, "file does not start with front matter",
-                       "make the first line '---', then the fields, then another '---'")
+        return Problem(
+            source,
+            1,
+            1,
+            "file does not start with front matter",
+            "make the first line '---', then the fields, then another '---'",
+        )
     for index in range(1, len(lines)):
         if lines[index].rstrip() == FENCE:
             yaml_text = "\n".join(lines[1:index])
             if len(yaml_text) > MAX_FRONT_MATTER_BYTES:
-                return Problem(source, 1, 1, "front matter is too large",
-                               f"keep it under {MAX_FRONT_MATTER_BYTES // 1024} KiB")
+                return Problem(
+                    source,
+                    1,
+                    1,
+                    "front matter is too large",
+                    f"keep it under {MAX_FRONT_MATTER_BYTES // 1024} KiB",
+                )
             return yaml_text, "\n".join(lines[index + 1 :]), index + 2
-    return Problem(source, 1, 1, "front matter is not closed",
-                   "add a line '---' after the last front-matter field")
+    return Problem(
+        source,
+        1,
+        1,
+        "front matter is not closed",
+        "add a line '---' after the last front-matter field",
+    )
 
 
-def _slug_for(
-    source: str, meta: CommonMeta, reader: RecordReader, node: yaml.Node
-) -> str | None:
+def _slug_for(source: str, meta: CommonMeta, reader: RecordReader, node: yaml.Node) -> str | None:
     if meta.slug is not None:
         if not is_valid_slug(meta.slug):
             suggestion = slugify(meta.slug.replace("/", "-"))
-            hint = f"use lowercase letters, digits and hyphens, e.g. slug: {suggestion or 'my-page'}"
+            hint = (
+                f"use lowercase letters, digits and hyphens, e.g. slug: {suggestion or 'my-page'}"
+            )
             reader.problem_at_key(node, "slug", f"slug '{meta.slug}' is not a valid URL name", hint)
             return None
         return meta.slug
     stem = source.rsplit("/", 1)[-1].removesuffix(".md")
     slug = slugify(stem)
     if not slug:
-        reader.problem_at(None, f"file name '{stem}' leaves nothing to use as a URL name",
-                          "rename the file with letters or digits, or add a 'slug' field")
+        reader.problem_at(
+            None,
+            f"file name '{stem}' leaves nothing to use as a URL name",
+            "rename the file with letters or digits, or add a 'slug' field",
+        )
         return None
     return slug
 

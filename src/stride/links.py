@@ -48,7 +48,14 @@ def resolve_links(
     problems: list[Problem] = []
     for item in items:
         for link in item.body.links:
-            target_url, problem = _check(item, link, by_source, by_url, known_urls, unpublished)
+            target_url, problem = _check(
+                item,
+                link,
+                by_source=by_source,
+                by_url=by_url,
+                known_urls=known_urls,
+                unpublished=unpublished,
+            )
             if problem:
                 problems.append(problem)
             elif target_url and target_url != item.route.url:
@@ -64,6 +71,7 @@ def resolve_links(
 def _check(
     item: Linkable,
     link: LinkRef,
+    *,
     by_source: Mapping[str, Linkable],
     by_url: Mapping[str, Linkable],
     known_urls: frozenset[str],
@@ -75,34 +83,45 @@ def _check(
 
     target: Linkable | None
     if link.kind == "relative":
-        return problem(f"link '{link.written}' is relative to the page URL, which is fragile",
-                       "link to the content file (e.g. ../exercises/squats.md) or to a path "
-                       "starting with '/'")
+        return problem(
+            f"link '{link.written}' is relative to the page URL, which is fragile",
+            "link to the content file (e.g. ../exercises/squats.md) or to a path starting with '/'",
+        )
     if link.kind == "anchor":
         target = item
     elif link.kind == "source":
         target = by_source.get(link.target)
         if target is None:
             if link.target in unpublished:
-                return problem(f"link '{link.written}' points to a draft or future entry",
-                               "publish that entry first, or remove the link")
-            return problem(f"link '{link.written}' points to no content file",
-                           "check the file name; links are relative to this file's folder")
+                return problem(
+                    f"link '{link.written}' points to a draft or future entry",
+                    "publish that entry first, or remove the link",
+                )
+            return problem(
+                f"link '{link.written}' points to no content file",
+                "check the file name; links are relative to this file's folder",
+            )
     else:
         url = _as_page_url(link.target)
         if url not in known_urls:
-            return problem(f"link '{link.written}' points to no page of the site",
-                           "check the path; pages end with '/', e.g. /exercises/squats/")
+            return problem(
+                f"link '{link.written}' points to no page of the site",
+                "check the path; pages end with '/', e.g. /exercises/squats/",
+            )
         target = by_url.get(url)
         if target is None:
             if link.fragment:
-                return problem(f"link '{link.written}' has an anchor on a page that has none",
-                               "link to the page without '#...'")
+                return problem(
+                    f"link '{link.written}' has an anchor on a page that has none",
+                    "link to the page without '#...'",
+                )
             return url, None
     if link.fragment and link.fragment not in target.anchors:
         known = ", ".join(sorted(target.anchors))
-        return problem(f"link '{link.written}' points to a missing anchor '#{link.fragment}'",
-                       f"anchors on that page: {known}")
+        return problem(
+            f"link '{link.written}' points to a missing anchor '#{link.fragment}'",
+            f"anchors on that page: {known}",
+        )
     return target.route.url, None
 
 

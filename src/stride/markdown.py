@@ -1,4 +1,4 @@
-"""One configured Python-Markdown converter: body -> sanitised HTML, table of contents, anchors, links.
+"""One configured Python-Markdown converter: body -> sanitised HTML, contents, anchors, links.
 
 The result depends only on the document's own text and source path, so it can be cached by
 content hash and computed in parallel. Links to other documents are left as `stride:` references
@@ -17,8 +17,17 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-EXTENSIONS = ("toc", "tables", "smarty", "fenced_code", "attr_list", "footnotes", "def_list",
-              "abbr", "sane_lists")
+EXTENSIONS = (
+    "toc",
+    "tables",
+    "smarty",
+    "fenced_code",
+    "attr_list",
+    "footnotes",
+    "def_list",
+    "abbr",
+    "sane_lists",
+)
 SOURCE_SCHEME = "stride:"
 WORDS_PER_MINUTE = 220
 _EXTERNAL = re.compile(r"^(https?:|mailto:|tel:)", re.IGNORECASE)
@@ -97,7 +106,7 @@ class _LinkCollector(Treeprocessor):
 
 
 class _Collect(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API name)
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(_LinkCollector(md), "stride_links", 1)
 
 
@@ -135,8 +144,12 @@ class BodyConverter:
 def _toc_entry(token: dict[str, object]) -> TocEntry:
     children = token.get("children") or []
     assert isinstance(children, list)
-    return TocEntry(int(str(token["level"])), str(token["id"]), str(token["name"]),
-                    tuple(_toc_entry(child) for child in children))
+    return TocEntry(
+        int(str(token["level"])),
+        str(token["id"]),
+        str(token["name"]),
+        tuple(_toc_entry(child) for child in children),
+    )
 
 
 _GENERIC_ATTRIBUTES = {"id", "class", "title", "lang", "dir"}

@@ -17,7 +17,7 @@ from .content import Document
 from .errors import Problem
 from .links import Linkable, resolve_links
 from .markdown import RenderedBody, TocEntry
-from .schema import CONTENT_TYPES, EXERCISE_CATEGORIES, ContentType, ExerciseMeta
+from .schema import CONTENT_TYPES, EXERCISE_CATEGORIES, CommonMeta, ContentType, ExerciseMeta
 from .urls import Route
 
 
@@ -46,7 +46,7 @@ class Entry:
     tags: tuple[TagRef, ...]
 
     @property
-    def meta(self):  # type: ignore[no-untyped-def] # each template knows its own type's fields
+    def meta(self) -> CommonMeta:
         return self.document.meta
 
     @property
@@ -128,7 +128,7 @@ class Site:
     def exercises_by_category(self) -> tuple[tuple[str, tuple[Entry, ...]], ...]:
         exercises = sorted(self.section("exercises"), key=lambda entry: entry.title.lower())
         return tuple(
-            (category, tuple(e for e in exercises if e.meta.category == category))
+            (category, tuple(e for e in exercises if getattr(e.meta, "category", "") == category))
             for category in EXERCISE_CATEGORIES
         )
 
@@ -165,8 +165,13 @@ def build_site(
 
     entries = sorted(
         (
-            Entry(item.document, item.route, linked.html[item.document.source], item.body,
-                  _tag_refs(item.document, tag_names))
+            Entry(
+                item.document,
+                item.route,
+                linked.html[item.document.source],
+                item.body,
+                _tag_refs(item.document, tag_names),
+            )
             for item in linkables
         ),
         key=lambda entry: (-entry.date.toordinal(), entry.url),
@@ -189,9 +194,15 @@ def _routes(documents: Sequence[Document]) -> tuple[dict[str, Route], list[Probl
         route = urls.document(doc.content_type.section, doc.slug)
         other = owners.get(route.url)
         if other is not None:
-            problems.append(Problem(doc.source, doc.line_of("slug"), 0,
-                                    f"{route.url} is also the URL of {other.source}",
-                                    "rename one file or give one of them a different 'slug'"))
+            problems.append(
+                Problem(
+                    doc.source,
+                    doc.line_of("slug"),
+                    0,
+                    f"{route.url} is also the URL of {other.source}",
+                    "rename one file or give one of them a different 'slug'",
+                )
+            )
             continue
         owners[route.url] = doc
         routes[doc.source] = route
@@ -207,9 +218,15 @@ def _tag_names(documents: Sequence[Document]) -> tuple[dict[str, str], list[Prob
             display = urls.normalise_tag(name)
             slug = urls.slugify(display)
             if any(bad in display for bad in ("/", "\\", "..")) or not slug:
-                problems.append(Problem(doc.source, doc.line_of("tags"), 0,
-                                        f"tag '{name}' cannot be made into a URL",
-                                        "use words, digits and spaces; no '/', '\\' or '..'"))
+                problems.append(
+                    Problem(
+                        doc.source,
+                        doc.line_of("tags"),
+                        0,
+                        f"tag '{name}' cannot be made into a URL",
+                        "use words, digits and spaces; no '/', '\\' or '..'",
+                    )
+                )
                 continue
             variants.setdefault(slug, Counter())[display] += 1
     # The most used spelling wins; ties go to the alphabetically first, so output is stable.
@@ -229,15 +246,28 @@ def _check_exercise_references(documents: Sequence[Document]) -> list[Problem]:
         for key in ("progressions", "regressions"):
             for slug in getattr(doc.meta, key):
                 if slug not in slugs or slug == doc.slug:
-                    problems.append(Problem(doc.source, doc.line_of(key), 0,
-                                            f"'{key}' names '{slug}', which is no other exercise",
-                                            "use the slug (file name) of another exercise"))
+                    problems.append(
+                        Problem(
+                            doc.source,
+                            doc.line_of(key),
+                            0,
+                            f"'{key}' names '{slug}', which is no other exercise",
+                            "use the slug (file name) of another exercise",
+                        )
+                    )
     return problems
 
 
 def _listing_urls(config: SiteConfig, tag_counts: Mapping[str, int]) -> frozenset[str]:
-    found = {urls.home().url, urls.tags_index().url, urls.feed().url, urls.sitemap().url,
-             urls.robots().url, urls.not_found().url, urls.newsletter_thanks().url}
+    found = {
+        urls.home().url,
+        urls.tags_index().url,
+        urls.feed().url,
+        urls.sitemap().url,
+        urls.robots().url,
+        urls.not_found().url,
+        urls.newsletter_thanks().url,
+    }
     found |= {urls.section_index(content_type.section).url for content_type in CONTENT_TYPES}
     for slug, count in tag_counts.items():
         for number in range(1, _page_count(count, config.tag_page_size) + 1):
@@ -259,8 +289,10 @@ def _tags(entries: Sequence[Entry], names: Mapping[str, str]) -> tuple[Tag, ...]
     for entry in entries:
         for ref in entry.tags:
             tagged[ref.slug].append(entry)
-    refs = sorted((TagRef(slug, name, urls.tag(slug).url) for slug, name in names.items()),
-                  key=lambda ref: (ref.name.lower(), ref.slug))
+    refs = sorted(
+        (TagRef(slug, name, urls.tag(slug).url) for slug, name in names.items()),
+        key=lambda ref: (ref.name.lower(), ref.slug),
+    )
     return tuple(Tag(ref, tuple(tagged[ref.slug])) for ref in refs)
 
 
@@ -291,16 +323,27 @@ def _with_pages(site: Site) -> Site:
     for entry in site.entries:
         pages.append(Page(entry.route, entry.kind.template, entry.title, entry=entry))
     for content_type in CONTENT_TYPES:
-        pages.append(Page(urls.section_index(content_type.section), content_type.list_template,
-                          content_type.label, entries=site.section(content_type.section)))
+        pages.append(
+            Page(
+                urls.section_index(content_type.section),
+                content_type.list_template,
+                content_type.label,
+                entries=site.section(content_type.section),
+            )
+        )
     pages.append(Page(urls.tags_index(), "tags.html", "Tags"))
     for tag in site.tags:
         pages += _tag_pages(tag, config.tag_page_size)
     pages += [
         Page(urls.newsletter_thanks(), "thanks.html", "Thanks for subscribing", in_sitemap=False),
         Page(urls.not_found(), "404.html", "Page not found", in_sitemap=False),
-        Page(urls.feed(), "feed.xml", config.title, entries=site.stories[: config.feed_size],
-             in_sitemap=False),
+        Page(
+            urls.feed(),
+            "feed.xml",
+            config.title,
+            entries=site.stories[: config.feed_size],
+            in_sitemap=False,
+        ),
         Page(urls.sitemap(), "sitemap.xml", "Sitemap", in_sitemap=False),
         Page(urls.robots(), "robots.txt", "Robots", in_sitemap=False),
     ]
@@ -315,6 +358,14 @@ def _tag_pages(tag: Tag, size: int) -> list[Page]:
         following = urls.tag(tag.ref.slug, number + 1).url if number < count else None
         chunk = tag.entries[(number - 1) * size : number * size]
         title = f"Tagged “{tag.ref.name}”" + (f" (page {number} of {count})" if count > 1 else "")
-        pages.append(Page(urls.tag(tag.ref.slug, number), "tag.html", title, entries=chunk,
-                          tag=tag, pagination=Pagination(number, count, previous, following)))
+        pages.append(
+            Page(
+                urls.tag(tag.ref.slug, number),
+                "tag.html",
+                title,
+                entries=chunk,
+                tag=tag,
+                pagination=Pagination(number, count, previous, following),
+            )
+        )
     return pages

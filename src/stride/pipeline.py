@@ -70,8 +70,13 @@ def build(
     # Phase two: render every page, then write the whole site at once.
     files = render_site(site, assets, env)
     changes = output.write(files) if output is not None else None
-    return BuildResult(site, tuple(files), changes, tuple(search_warnings(documents)),
-                       time.perf_counter() - started)
+    return BuildResult(
+        site,
+        tuple(files),
+        changes,
+        tuple(search_warnings(documents)),
+        time.perf_counter() - started,
+    )
 
 
 def convert_bodies(documents: list[Document]) -> dict[str, RenderedBody]:

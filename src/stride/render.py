@@ -10,7 +10,6 @@ import datetime
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-
 import jinja2
 
 from . import seo
@@ -42,15 +41,30 @@ def check_templates(env: jinja2.Environment) -> list[Problem]:
         try:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as error:
-            problems.append(_template_problem(error.filename or name, error.lineno,
-                                              f"template syntax error: {error.message}"))
+            problems.append(
+                _template_problem(
+                    error.filename or name, error.lineno, f"template syntax error: {error.message}"
+                )
+            )
     return problems
 
 
 def long_date(day: datetime.date) -> str:
     """'1 August 2022': spelled out without the locale, so output never depends on the machine."""
-    months = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
+    months = (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    )
     return f"{day.day} {months[day.month - 1]} {day.year}"
 
 
@@ -60,8 +74,7 @@ def render_pages(
     """Render every page (or the given ones); template mistakes are collected, not raised."""
     files: list[OutputFile] = []
     problems: list[Problem] = []
-    shared = {"site": site, "config": site.config, "asset": assets.url,
-              "absolute": _absolute(site)}
+    shared = {"site": site, "config": site.config, "asset": assets.url, "absolute": _absolute(site)}
     for page in site.pages if pages is None else pages:
         try:
             template = env.get_template(page.template)
@@ -73,19 +86,34 @@ def render_pages(
                 **shared,
             )
         except jinja2.TemplateSyntaxError as error:
-            problems.append(_template_problem(error.filename or error.name, error.lineno,
-                                              f"template syntax error: {error.message}"))
+            problems.append(
+                _template_problem(
+                    error.filename or error.name,
+                    error.lineno,
+                    f"template syntax error: {error.message}",
+                )
+            )
             continue
         except jinja2.TemplateNotFound as error:
-            problems.append(Problem(f"templates/{page.template}", 0, 0,
-                                    f"template not found: {error.name}",
-                                    "create the template or fix the name in {% extends %} "
-                                    "or {% include %}"))
+            problems.append(
+                Problem(
+                    f"templates/{page.template}",
+                    0,
+                    0,
+                    f"template not found: {error.name}",
+                    "create the template or fix the name in {% extends %} or {% include %}",
+                )
+            )
             continue
         except jinja2.UndefinedError as error:
             filename, line = _template_frame(error)
-            problems.append(_template_problem(filename, line, f"undefined in template: "
-                                              f"{error.message} (rendering {page.route.url})"))
+            problems.append(
+                _template_problem(
+                    filename,
+                    line,
+                    f"undefined in template: {error.message} (rendering {page.route.url})",
+                )
+            )
             continue
         files.append(OutputFile(page.route.output, html.encode("utf-8")))
     return files, _unique(problems)
@@ -123,5 +151,3 @@ def _unique(problems: list[Problem]) -> list[Problem]:
         key = (problem.path, problem.line, problem.message.split(" (rendering")[0])
         seen.setdefault(key, problem)
     return list(seen.values())
-
-

@@ -19,8 +19,10 @@ class AlreadyExists(Exception):
 def new_content(content_dir: Path, type_name: str, title: str, today: datetime.date) -> Path:
     content_type = TYPES_BY_SINGULAR.get(type_name)
     if content_type is None:
-        raise UsageError(f"unknown content type '{type_name}': "
-                         + did_you_mean(type_name, list(TYPES_BY_SINGULAR)))
+        raise UsageError(
+            f"unknown content type '{type_name}': "
+            + did_you_mean(type_name, list(TYPES_BY_SINGULAR))
+        )
     slug = slugify(title)
     if not slug:
         raise UsageError(f"title '{title}' leaves nothing to use as a file name")
@@ -49,7 +51,8 @@ def scaffold(content_type: ContentType, title: str, today: datetime.date) -> str
             continue
         lines += _yaml_lines(key, value, field.metadata["help"])
     optional = [
-        yaml_key(f.name) for f in dataclasses.fields(content_type.meta)
+        yaml_key(f.name)
+        for f in dataclasses.fields(content_type.meta)
         if f.default is not dataclasses.MISSING and yaml_key(f.name) != "draft"
     ]
     lines.append(f"# optional: {', '.join(optional)}")
@@ -78,7 +81,8 @@ def _yaml_lines(key: str, value: object, help_text: str) -> list[str]:
 def _scalar(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int) or (isinstance(value, str) and value[:4].isdigit() and
-                                  value.count("-") == 2):
+    if isinstance(value, int) or (
+        isinstance(value, str) and value[:4].isdigit() and value.count("-") == 2
+    ):
         return str(value)
     return json.dumps(str(value), ensure_ascii=False)  # a JSON string is valid YAML

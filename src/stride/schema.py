@@ -139,14 +139,44 @@ class ContentType:
 
 
 CONTENT_TYPES: tuple[ContentType, ...] = (
-    ContentType("articles", "article", "Articles", ArticleMeta, "article.html",
-                "articles.html", in_feed=True),
-    ContentType("exercises", "exercise", "Exercises", ExerciseMeta, "exercise.html",
-                "exercises.html", in_feed=False, anchors=("steps", "cues", "mistakes")),
-    ContentType("recipes", "recipe", "Recipes", RecipeMeta, "recipe.html",
-                "recipes.html", in_feed=True, anchors=("ingredients", "method")),
-    ContentType("athletes", "athlete", "Athletes", AthleteMeta, "athlete.html",
-                "athletes.html", in_feed=True),
+    ContentType(
+        "articles",
+        "article",
+        "Articles",
+        ArticleMeta,
+        "article.html",
+        "articles.html",
+        in_feed=True,
+    ),
+    ContentType(
+        "exercises",
+        "exercise",
+        "Exercises",
+        ExerciseMeta,
+        "exercise.html",
+        "exercises.html",
+        in_feed=False,
+        anchors=("steps", "cues", "mistakes"),
+    ),
+    ContentType(
+        "recipes",
+        "recipe",
+        "Recipes",
+        RecipeMeta,
+        "recipe.html",
+        "recipes.html",
+        in_feed=True,
+        anchors=("ingredients", "method"),
+    ),
+    ContentType(
+        "athletes",
+        "athlete",
+        "Athletes",
+        AthleteMeta,
+        "athlete.html",
+        "athletes.html",
+        in_feed=True,
+    ),
 )
 
 TYPES_BY_SECTION = {content_type.section: content_type for content_type in CONTENT_TYPES}

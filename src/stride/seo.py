@@ -59,8 +59,15 @@ def social_meta(page: Page, site: Site) -> SocialMeta:
         image = absolute(site.config, entry.meta.image) if entry.meta.image else None
         alt = entry.meta.image_alt
         published = entry.date.isoformat()
-    return SocialMeta(page.title, page_description(page, site),
-                      absolute(site.config, page.route.url), kind, image, alt, published)
+    return SocialMeta(
+        page.title,
+        page_description(page, site),
+        absolute(site.config, page.route.url),
+        kind,
+        image,
+        alt,
+        published,
+    )
 
 
 def json_ld(page: Page, site: Site) -> Markup:
@@ -78,33 +85,49 @@ def _main_item(page: Page, site: Site) -> JsonLd | None:
     if page.entry is not None:
         return entry_item(page.entry, config)
     if page.route.url == "/":
-        return {"@type": "WebSite", "name": config.title, "url": url,
-                "description": config.description, "inLanguage": config.language,
-                "publisher": _publisher(config)}
+        return {
+            "@type": "WebSite",
+            "name": config.title,
+            "url": url,
+            "description": config.description,
+            "inLanguage": config.language,
+            "publisher": _publisher(config),
+        }
     if page.template in ("404.html", "thanks.html"):
         return {"@type": "WebPage", "name": page.title, "url": url}
     items = [
-        {"@type": "ListItem", "position": position, "url": absolute(config, e.url),
-         "name": e.title}
+        {"@type": "ListItem", "position": position, "url": absolute(config, e.url), "name": e.title}
         for position, e in enumerate(page.entries, start=1)
     ]
     if page.template == "tags.html":
         items = [
-            {"@type": "ListItem", "position": position, "url": absolute(config, tag.ref.url),
-             "name": tag.ref.name}
+            {
+                "@type": "ListItem",
+                "position": position,
+                "url": absolute(config, tag.ref.url),
+                "name": tag.ref.name,
+            }
             for position, tag in enumerate(site.tags, start=1)
         ]
-    return {"@type": "CollectionPage", "name": page.title, "url": url,
-            "description": page_description(page, site),
-            "mainEntity": {"@type": "ItemList", "numberOfItems": len(items),
-                           "itemListElement": items}}
+    return {
+        "@type": "CollectionPage",
+        "name": page.title,
+        "url": url,
+        "description": page_description(page, site),
+        "mainEntity": {"@type": "ItemList", "numberOfItems": len(items), "itemListElement": items},
+    }
 
 
 def entry_item(entry: Entry, config: SiteConfig) -> JsonLd:
     meta = entry.meta
     url = absolute(config, entry.url)
-    common: JsonLd = {"name": meta.title, "description": meta.summary, "url": url,
-                      "datePublished": meta.date.isoformat(), "inLanguage": config.language}
+    common: JsonLd = {
+        "name": meta.title,
+        "description": meta.summary,
+        "url": url,
+        "datePublished": meta.date.isoformat(),
+        "inLanguage": config.language,
+    }
     if meta.updated:
         common["dateModified"] = meta.updated.isoformat()
     if meta.image:
@@ -113,49 +136,81 @@ def entry_item(entry: Entry, config: SiteConfig) -> JsonLd:
         common["keywords"] = ", ".join(ref.name for ref in entry.tags)
     author = {"@type": "Organization", "name": config.author, "url": config.origin + "/"}
     if isinstance(meta, ArticleMeta):
-        return {"@type": "BlogPosting", "headline": meta.title, **common,
-                "dateModified": (meta.updated or meta.date).isoformat(),
-                "author": {"@type": "Organization", "name": meta.author or config.author,
-                           "url": config.origin + "/"},
-                "publisher": _publisher(config), "mainEntityOfPage": url,
-                "wordCount": entry.body.words}
+        return {
+            "@type": "BlogPosting",
+            "headline": meta.title,
+            **common,
+            "dateModified": (meta.updated or meta.date).isoformat(),
+            "author": {
+                "@type": "Organization",
+                "name": meta.author or config.author,
+                "url": config.origin + "/",
+            },
+            "publisher": _publisher(config),
+            "mainEntityOfPage": url,
+            "wordCount": entry.body.words,
+        }
     if isinstance(meta, ExerciseMeta):
-        item: JsonLd = {"@type": "ExercisePlan", **common, "exerciseType": meta.category,
-                        "workload": meta.prescription, "intensity": meta.level}
-        sets_reps = re.match(r"^\s*(\d+)\s*[x×]\s*(\d+)\b", meta.prescription)
+        item: JsonLd = {
+            "@type": "ExercisePlan",
+            **common,
+            "exerciseType": meta.category,
+            "workload": meta.prescription,
+            "intensity": meta.level,
+        }
+        sets_reps = re.match(r"^\s*(\d+)\s*[x\u00d7]\s*(\d+)\b", meta.prescription)
         if sets_reps:
             item["repetitions"] = int(sets_reps.group(2))
         return item
     if isinstance(meta, RecipeMeta):
         recipe: JsonLd = {
-            "@type": "Recipe", **common, "author": author,
-            "prepTime": iso_duration(meta.prep_time), "cookTime": iso_duration(meta.cook_time),
+            "@type": "Recipe",
+            **common,
+            "author": author,
+            "prepTime": iso_duration(meta.prep_time),
+            "cookTime": iso_duration(meta.cook_time),
             "totalTime": iso_duration(meta.prep_time + meta.cook_time),
             "recipeYield": [str(meta.servings), meta.yield_],
             "recipeCategory": meta.category,
             "recipeIngredient": [f"{i.quantity} {i.item}" for i in meta.ingredients],
             "recipeInstructions": [
-                {"@type": "HowToStep", "position": n, "text": step.text,
-                 "url": f"{url}#step-{n}", **({"name": step.name} if step.name else {})}
+                {
+                    "@type": "HowToStep",
+                    "position": n,
+                    "text": step.text,
+                    "url": f"{url}#step-{n}",
+                    **({"name": step.name} if step.name else {}),
+                }
                 for n, step in enumerate(meta.steps, start=1)
             ],
         }
         if meta.cuisine:
             recipe["recipeCuisine"] = meta.cuisine
         if meta.calories is not None:
-            recipe["nutrition"] = {"@type": "NutritionInformation",
-                                   "calories": f"{meta.calories} calories"}
+            recipe["nutrition"] = {
+                "@type": "NutritionInformation",
+                "calories": f"{meta.calories} calories",
+            }
         return recipe
     if isinstance(meta, AthleteMeta):
-        person: JsonLd = {"@type": "Person", "name": meta.name, "description": meta.summary,
-                          "knowsAbout": list(meta.sports), "url": url}
+        person: JsonLd = {
+            "@type": "Person",
+            "name": meta.name,
+            "description": meta.summary,
+            "knowsAbout": list(meta.sports),
+            "url": url,
+        }
         if meta.occupation:
             person["jobTitle"] = meta.occupation
         if meta.image:
             person["image"] = absolute(config, meta.image)
-        return {"@type": "ProfilePage", **common, "mainEntity": person,
-                "dateCreated": meta.date.isoformat(),
-                "dateModified": (meta.updated or meta.date).isoformat()}
+        return {
+            "@type": "ProfilePage",
+            **common,
+            "mainEntity": person,
+            "dateCreated": meta.date.isoformat(),
+            "dateModified": (meta.updated or meta.date).isoformat(),
+        }
     raise TypeError(f"no structured data for {type(meta).__name__}")  # a new type needs a case
 
 
@@ -174,10 +229,13 @@ def _breadcrumbs(page: Page, site: Site) -> JsonLd | None:
         trail += [("Tags", "/tags/"), (page.tag.ref.name, page.route.url)]
     else:
         trail.append((page.title, page.route.url))
-    return {"@type": "BreadcrumbList", "itemListElement": [
-        {"@type": "ListItem", "position": n, "name": name, "item": absolute(site.config, url)}
-        for n, (name, url) in enumerate(trail, start=1)
-    ]}
+    return {
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": n, "name": name, "item": absolute(site.config, url)}
+            for n, (name, url) in enumerate(trail, start=1)
+        ],
+    }
 
 
 def iso_duration(minutes: int) -> str:
@@ -192,9 +250,15 @@ def search_warnings(documents: list[Document]) -> list[Problem]:
     warnings = []
     for doc in documents:
         if isinstance(doc.meta, RecipeMeta) and not doc.meta.image:
-            warnings.append(Problem(doc.source, 1, 0,
-                                    "recipe has no 'image'; Google requires one for recipe results",
-                                    "add image: /images/<name>.jpg and image_alt"))
+            warnings.append(
+                Problem(
+                    doc.source,
+                    1,
+                    0,
+                    "recipe has no 'image'; Google requires one for recipe results",
+                    "add image: /images/<name>.jpg and image_alt",
+                )
+            )
     return warnings
 
 

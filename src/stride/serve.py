@@ -18,11 +18,11 @@ from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
 from tornado import ioloop, web
 
-from .config import ProjectPaths
+from .config import ProjectPaths, load_config
 from .errors import BuildError
 from .model import BuildOptions
 from .output import DiskOutput
-from .pipeline import build, describe, load_config
+from .pipeline import build, describe
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Turns a YAML node tree into a schema dataclass, reporting every mismatch with its line and column.
+"""Turns YAML nodes into schema dataclasses, reporting every mismatch with its line and column.
 
 We convert from composed nodes rather than from PyYAML's constructed values because nodes keep
 their position in the file (for `path:line:column` errors) and because typing each value by the
@@ -69,8 +69,11 @@ class RecordReader:
     def record(self, cls: type, node: yaml.Node, where: str = "front matter") -> Any:
         """The record, or None after reporting why it could not be made."""
         if not isinstance(node, yaml.MappingNode):
-            self.problem_at(node, f"{where} must be a mapping of 'key: value' lines",
-                            "write one 'key: value' per line")
+            self.problem_at(
+                node,
+                f"{where} must be a mapping of 'key: value' lines",
+                "write one 'key: value' per line",
+            )
             return None
         fields = {yaml_key(field.name): field for field in dataclasses.fields(cls)}
         values: dict[str, Any] = {}
@@ -102,8 +105,11 @@ class RecordReader:
             )
             if required and key not in seen:
                 example = field.metadata.get("example", "...")
-                self.problem_at(node, f"missing required key '{key}' ({field.metadata['help']})",
-                                f"add a line such as: {key}: {_yaml_example(example)}")
+                self.problem_at(
+                    node,
+                    f"missing required key '{key}' ({field.metadata['help']})",
+                    f"add a line such as: {key}: {_yaml_example(example)}",
+                )
                 failed = True
         return None if failed else cls(**values)
 
@@ -118,8 +124,11 @@ class RecordReader:
         if origin is typing.Literal:
             text = self.scalar(node, key)
             if text not in args:
-                raise Invalid(node, f"'{key}' has value '{text}', which is not allowed",
-                              did_you_mean(text, [str(arg) for arg in args]))
+                raise Invalid(
+                    node,
+                    f"'{key}' has value '{text}', which is not allowed",
+                    did_you_mean(text, [str(arg) for arg in args]),
+                )
             return text
         if origin is tuple:
             return self.sequence(args[0], node, key)
@@ -144,8 +153,11 @@ class RecordReader:
     def scalar(self, node: yaml.Node, key: str) -> str:
         if not isinstance(node, yaml.ScalarNode):
             shape = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
-            raise Invalid(node, f"'{key}' must be a single value, not {shape}",
-                          f"write '{key}: value' on one line")
+            raise Invalid(
+                node,
+                f"'{key}' must be a single value, not {shape}",
+                f"write '{key}: value' on one line",
+            )
         if node.tag == _NULL:
             raise Invalid(node, f"'{key}' is empty", f"write a value after '{key}:'")
         return str(node.value)
@@ -154,8 +166,11 @@ class RecordReader:
         if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
             return ()
         if not isinstance(node, yaml.SequenceNode):
-            raise Invalid(node, f"'{key}' must be a list",
-                          f"write '{key}: [first, second]' or one '- item' per line")
+            raise Invalid(
+                node,
+                f"'{key}' must be a list",
+                f"write '{key}: [first, second]' or one '- item' per line",
+            )
         items: list[Any] = []
         failed = False
         for item in node.value:
@@ -174,26 +189,34 @@ class RecordReader:
         text = self.scalar(node, key)
         if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL:
             return text.lower() in ("true", "yes", "on")
-        raise Invalid(node, f"'{key}' must be true or false, not '{text}'",
-                      f"write '{key}: true' or '{key}: false'")
+        raise Invalid(
+            node,
+            f"'{key}' must be true or false, not '{text}'",
+            f"write '{key}: true' or '{key}: false'",
+        )
 
     def integer(self, node: yaml.Node, key: str) -> int:
         text = self.scalar(node, key)
         if isinstance(node, yaml.ScalarNode) and node.tag == _INT and re.match(r"^-?\d+$", text):
             return int(text)
-        raise Invalid(node, f"'{key}' must be a whole number, not '{text}'",
-                      f"write e.g. '{key}: 5'")
+        raise Invalid(
+            node, f"'{key}' must be a whole number, not '{text}'", f"write e.g. '{key}: 5'"
+        )
 
     def date(self, node: yaml.Node, key: str) -> datetime.date:
         text = self.scalar(node, key).strip()
         if not _DATE.match(text):
-            raise Invalid(node, f"'{key}' must be a date written YYYY-MM-DD, not '{text}'",
-                          f"write e.g. '{key}: 2025-01-31'")
+            raise Invalid(
+                node,
+                f"'{key}' must be a date written YYYY-MM-DD, not '{text}'",
+                f"write e.g. '{key}: 2025-01-31'",
+            )
         try:
             return datetime.date.fromisoformat(text)
         except ValueError as error:
-            raise Invalid(node, f"'{key}' is an impossible date '{text}' ({error})",
-                          "check the month and day") from None
+            raise Invalid(
+                node, f"'{key}' is an impossible date '{text}' ({error})", "check the month and day"
+            ) from None
 
 
 class _AlreadyReported(Invalid):
