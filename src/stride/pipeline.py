@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .assets import Assets, collect_assets
+from .audit import audit_pages
 from .config import ProjectPaths, SiteConfig, load_config
 from .content import Document, load_documents
 from .errors import BuildError, Problem
@@ -88,7 +89,12 @@ def render_site(site: Site, assets: Assets, env: jinja2.Environment) -> list[Out
     pages, problems = render_pages(site, assets, env)
     if problems:
         raise BuildError(problems)
-    return pages + [OutputFile(f.output, f.data) for f in assets.files]
+    static = [OutputFile(f.output, f.data) for f in assets.files]
+    page_assets = [f for f in static if f.path.suffix in (".css", ".js")]
+    audit_problems, _ = audit_pages(pages, page_assets, site.config.page_weight_budget_kb)
+    if audit_problems:
+        raise BuildError(audit_problems)
+    return pages + static
 
 
 def describe(config: SiteConfig, result: BuildResult) -> str:
