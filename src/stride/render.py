@@ -7,6 +7,7 @@ fails the build instead of printing nothing.
 from __future__ import annotations
 
 import datetime
+import urllib.parse
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -31,6 +32,7 @@ def make_environment(templates: Path) -> jinja2.Environment:
     env.filters["long_date"] = long_date
     env.filters["rfc3339"] = seo.rfc3339
     env.filters["last_updated"] = seo.last_updated
+    env.filters["query"] = query_value
     return env
 
 
@@ -47,6 +49,11 @@ def check_templates(env: jinja2.Environment) -> list[Problem]:
                 )
             )
     return problems
+
+
+def query_value(text: str) -> str:
+    """Percent-encode for a URL query value; unlike Jinja's urlencode, '/' is encoded too."""
+    return urllib.parse.quote(str(text), safe="")
 
 
 def long_date(day: datetime.date) -> str:

@@ -105,7 +105,7 @@ def serve(paths: ProjectPaths, options: BuildOptions, host: str, port: int) -> N
     state = BuildState()
     output = DiskOutput(paths.output)
 
-    def rebuild() -> None:
+    def rebuild(reload_browsers: bool = True) -> None:
         state.pending = None
         try:
             result = build(paths, options, output)
@@ -116,7 +116,8 @@ def serve(paths: ProjectPaths, options: BuildOptions, host: str, port: int) -> N
             state.report = ""
             logger.info("%s", describe(load_config(paths.settings), result))
         state.builds += 1
-        LiveReloadHandler.reload_waiters("*")
+        if reload_browsers:
+            LiveReloadHandler.reload_waiters("*")
 
     def changed() -> None:
         loop = ioloop.IOLoop.current()
@@ -124,7 +125,7 @@ def serve(paths: ProjectPaths, options: BuildOptions, host: str, port: int) -> N
             loop.remove_timeout(state.pending)
         state.pending = loop.call_later(SETTLE_SECONDS, rebuild)
 
-    rebuild()
+    rebuild(reload_browsers=False)  # no browser can be connected before the server starts
     paths.output.mkdir(parents=True, exist_ok=True)  # serve even if the first build failed
     server = _Server(state)
     for watched in (paths.content, paths.templates, paths.static, paths.settings):
