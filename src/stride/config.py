@@ -30,6 +30,7 @@ class SiteConfig:
     related_count: int = 3
     toc_min_headings: int = 3
     page_weight_budget_kb: int = 30
+    social_image: str = "/images/social-card.png"
 
     @property
     def origin(self) -> str:

@@ -139,12 +139,13 @@ def is_published(document: Document, options: BuildOptions) -> bool:
     return options.include_future or document.meta.date <= options.today
 
 
-def build_site(
+def build_site(  # noqa: PLR0917 (the phase's inputs, each named at the one call site)
     config: SiteConfig,
     documents: Sequence[Document],
     bodies: Mapping[str, RenderedBody],
     options: BuildOptions,
     static_urls: frozenset[str],
+    image_urls: frozenset[str],
 ) -> tuple[Site | None, list[Problem]]:
     """Phase one, part two: link the whole site together, or say everything that is wrong."""
     published = [doc for doc in documents if is_published(doc, options)]
@@ -153,6 +154,7 @@ def build_site(
     tag_names, tag_problems = _tag_names(published)
     problems += tag_problems
     problems += _check_exercise_references(published)
+    problems += _check_images(published, image_urls)
     if problems:
         return None, problems
 
@@ -256,6 +258,20 @@ def _check_exercise_references(documents: Sequence[Document]) -> list[Problem]:
                         )
                     )
     return problems
+
+
+def _check_images(documents: Sequence[Document], image_urls: frozenset[str]) -> list[Problem]:
+    return [
+        Problem(
+            doc.source,
+            doc.line_of("image"),
+            0,
+            f"image '{doc.meta.image}' is not a PNG, JPEG, GIF or SVG file in static/",
+            "put the file in static/ and write its site path, e.g. /images/photo.jpg",
+        )
+        for doc in documents
+        if doc.meta.image and doc.meta.image not in image_urls
+    ]
 
 
 def _listing_urls(config: SiteConfig, tag_counts: Mapping[str, int]) -> frozenset[str]:

@@ -64,7 +64,9 @@ def build(
     problems += asset_problems + check_templates(env)
     if problems:
         raise BuildError(problems)
-    site, problems = build_site(config, documents, bodies, options, assets.public_urls)
+    site, problems = build_site(
+        config, documents, bodies, options, assets.public_urls, frozenset(assets.image_sizes)
+    )
     if site is None:
         raise BuildError(problems)
 

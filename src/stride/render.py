@@ -81,7 +81,15 @@ def render_pages(
     """Render every page (or the given ones); template mistakes are collected, not raised."""
     files: list[OutputFile] = []
     problems: list[Problem] = []
-    shared = {"site": site, "config": site.config, "asset": assets.url, "absolute": _absolute(site)}
+    # Globals, not context, so imported macro files can use them too. The environment is
+    # made for one build, so this is that build's state, not process-wide state.
+    env.globals.update(
+        site=site,
+        config=site.config,
+        asset=assets.url,
+        image_size=assets.image_size,
+        absolute=_absolute(site),
+    )
     for page in site.pages if pages is None else pages:
         try:
             template = env.get_template(page.template)
@@ -90,7 +98,6 @@ def render_pages(
                 social=seo.social_meta(page, site),
                 json_ld=seo.json_ld(page, site),
                 description=seo.page_description(page, site),
-                **shared,
             )
         except jinja2.TemplateSyntaxError as error:
             problems.append(
@@ -134,7 +141,7 @@ def _absolute(site: Site) -> Callable[[str], str]:
 
 
 def _template_problem(filename: str | None, line: int, message: str) -> Problem:
-    name = Path(filename).name if filename else "unknown template"
+    name = filename.replace("\\", "/").rsplit("/templates/", 1)[-1] if filename else "unknown"
     hint = "fix the template; variables a page has are listed in the README"
     return Problem(f"templates/{name}", line, 0, message, hint)
 

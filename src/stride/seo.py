@@ -31,8 +31,8 @@ class SocialMeta:
     description: str
     url: str
     type: str
-    image: str | None
-    image_alt: str | None
+    image: str
+    image_alt: str
     published: str | None
 
 
@@ -52,12 +52,16 @@ def page_description(page: Page, site: Site) -> str:
 
 def social_meta(page: Page, site: Site) -> SocialMeta:
     entry = page.entry
-    image = alt = published = None
+    config = site.config
+    # Social apps do not show SVG previews, so only raster lead images replace the site card.
+    image, alt = absolute(config, config.social_image), f"{config.title}: {config.tagline}"
+    published = None
     kind = "website"
     if entry is not None:
         kind = "profile" if isinstance(entry.meta, AthleteMeta) else "article"
-        image = absolute(site.config, entry.meta.image) if entry.meta.image else None
-        alt = entry.meta.image_alt
+        lead = entry.meta.image
+        if lead and not lead.endswith(".svg") and entry.meta.image_alt:
+            image, alt = absolute(config, lead), entry.meta.image_alt
         published = entry.date.isoformat()
     return SocialMeta(
         page.title,
