@@ -125,5 +125,5 @@ def _run(command: str, args: argparse.Namespace, project: Path) -> int:
     result = pipeline.build(paths, options, output)
     for warning in result.warnings:
         logger.warning("warning: %s", warning.format())
-    logger.info("%s", pipeline.describe(result.site.config, result))
+    logger.info("%s", pipeline.describe(result.config, result))
     return EXIT_OK

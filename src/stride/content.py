@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -247,11 +247,31 @@ def _slug_for(source: str, meta: CommonMeta, reader: RecordReader, node: yaml.No
     return slug
 
 
-def load_documents(content_dir: Path) -> tuple[list[Document], list[Problem]]:
+def load_documents(
+    content_dir: Path, known: Mapping[tuple[str, str], Document] | None = None
+) -> tuple[list[Document], list[Problem]]:
     """Phase one, part one: every content file, validated, with every problem found."""
     files, problems = walk_sources(content_dir)
+    documents, found = parse_documents(files, known)
+    return documents, problems + found
+
+
+def parse_documents(
+    files: Sequence[SourceFile], known: Mapping[tuple[str, str], Document] | None = None
+) -> tuple[list[Document], list[Problem]]:
+    """Parse and validate files; `known` holds documents already parsed, by (source, SHA-256).
+
+    A file is parsed from its source path and bytes alone, so a known document is reused as is.
+    """
     documents: list[Document] = []
+    problems: list[Problem] = []
     for source_file in files:
+        if known:
+            digest = hashlib.sha256(source_file.data).hexdigest()
+            cached = known.get((source_file.source, digest))
+            if cached is not None:
+                documents.append(cached)
+                continue
         document, found = parse_document(source_file)
         problems.extend(found)
         if document is not None:

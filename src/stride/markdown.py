@@ -10,12 +10,15 @@ from __future__ import annotations
 import posixpath
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import markdown
 import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+
+from .parallel import map_in_shares, worker_count
 
 EXTENSIONS = (
     "toc",
@@ -28,6 +31,8 @@ EXTENSIONS = (
     "abbr",
     "sane_lists",
 )
+# Below this many bodies, forking workers costs more than it saves (a body takes ~25 ms).
+PARALLEL_MIN_BODIES = 24
 SOURCE_SCHEME = "stride:"
 WORDS_PER_MINUTE = 220
 _EXTERNAL = re.compile(r"^(https?:|mailto:|tel:)", re.IGNORECASE)
@@ -139,6 +144,17 @@ class BodyConverter:
         anchors = frozenset(re.findall(r'\sid="([^"]+)"', html))
         words = len(_WORD.findall(_TAGS.sub(" ", html)))
         return RenderedBody(html, toc, anchors, tuple(self._collector.links), words)
+
+
+def convert_many(items: Sequence[tuple[str, str]]) -> list[RenderedBody]:
+    """Convert (source, body) pairs, spread over every core when there are enough of them."""
+
+    def convert_share(share: Sequence[tuple[str, str]]) -> list[RenderedBody]:
+        converter = BodyConverter()  # one per worker process: building it costs ~10 ms
+        return [converter.convert(source, body) for source, body in share]
+
+    workers = worker_count() if len(items) >= PARALLEL_MIN_BODIES else 1
+    return map_in_shares(convert_share, items, workers=workers)
 
 
 def _toc_entry(token: dict[str, object]) -> TocEntry:

@@ -11,32 +11,37 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from .assets import Assets, collect_assets
-from .audit import audit_pages
+from .assets import collect_assets
+from .cache import BuildCache, LastBuild, load_cache, save_cache
 from .config import ProjectPaths, SiteConfig, load_config
-from .content import Document, load_documents
+from .content import parse_documents, walk_sources
 from .errors import BuildError, Problem
-from .markdown import BodyConverter, RenderedBody
+from .incremental import (
+    convert_bodies,
+    inputs_digest,
+    manifest_digest,
+    next_publication,
+    render_changed,
+    unchanged_build,
+)
 from .model import BuildOptions, Site, build_site
 from .output import Changes, DiskOutput, MemoryOutput, OutputFile
-from .render import check_templates, make_environment, render_pages
+from .render import check_templates, make_environment
 from .seo import search_warnings
-
-if TYPE_CHECKING:
-    import jinja2
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    site: Site
-    files: tuple[OutputFile, ...]
+    site: Site | None  # None when nothing changed since the last build, so nothing was built
+    files: tuple[OutputFile, ...]  # () when nothing was built
     changes: Changes | None  # None when nothing was written (check mode)
     warnings: tuple[Problem, ...]
     seconds: float
+    config: SiteConfig
+    unchanged: LastBuild | None = None  # the last build, when this one found nothing to do
 
 
 def today_for_build() -> datetime.date:
@@ -52,15 +57,28 @@ def build(
     options: BuildOptions,
     output: DiskOutput | MemoryOutput | None = None,
 ) -> BuildResult:
-    """Build the site; raise BuildError listing every problem, leaving the output untouched."""
+    """Build the site; raise BuildError listing every problem, leaving the output untouched.
+
+    With a cache folder (paths.cache), unchanged files are not parsed or converted again and
+    pages whose inputs did not change are not rendered again; the output is the same.
+    """
     started = time.perf_counter()
     config = load_config(paths.settings)
+    sources, problems = walk_sources(paths.content)
+    inputs = inputs_digest(paths, options, sources)
+    last = None if problems else unchanged_build(paths, options, inputs, output)
+    if last is not None:
+        warnings = tuple(Problem(*warning) for warning in last.warnings)
+        seconds = time.perf_counter() - started
+        return BuildResult(None, (), Changes((), (), ()), warnings, seconds, config, last)
+    cache = load_cache(paths.cache)
 
     # Phase one: read, validate and link everything.
-    documents, problems = load_documents(paths.content)
-    bodies = convert_bodies(documents)
+    documents, found = parse_documents(sources, cache.documents)
+    problems += found
+    bodies = convert_bodies(documents, cache)
     assets, asset_problems = collect_assets(paths.static)
-    env = make_environment(paths.templates)
+    env = make_environment(paths.templates, paths.cache / "templates" if paths.cache else None)
     problems += asset_problems + check_templates(env)
     if problems:
         raise BuildError(problems)
@@ -70,36 +88,47 @@ def build(
     if site is None:
         raise BuildError(problems)
 
-    # Phase two: render every page, then write the whole site at once.
-    files = render_site(site, assets, env)
-    changes = output.write(files) if output is not None else None
-    return BuildResult(
-        site,
-        tuple(files),
-        changes,
-        tuple(search_warnings(documents)),
-        time.perf_counter() - started,
-    )
+    # Phase two: render (or reuse) every page, then write the whole site at once.
+    rendered = render_changed(site, assets, env, cache)
+    if rendered.problems:
+        raise BuildError(rendered.problems)
+    warnings = tuple(search_warnings(documents))
+    changes = output.write(rendered.files) if output is not None else None
+    if output is not None:
+        last_build = None
+        if isinstance(output, DiskOutput):
+            last_build = LastBuild(
+                inputs,
+                manifest_digest(output.read_manifest()),
+                next_publication(documents, options),
+                tuple(_fields(warning) for warning in warnings),
+                len(rendered.files),
+                sum(1 for f in rendered.files if f.path.suffix == ".html"),
+            )
+        cache_next = BuildCache(
+            {(doc.source, doc.digest): doc for doc in documents},
+            {(doc.source, doc.digest): bodies[doc.source] for doc in documents},
+            rendered.pages,
+            rendered.entries,
+            last_build,
+        )
+        save_cache(paths.cache, cache_next)
+    logger.debug("rendered %d of %d pages", rendered.rendered, len(site.pages))
+    seconds = time.perf_counter() - started
+    return BuildResult(site, tuple(rendered.files), changes, warnings, seconds, config)
 
 
-def convert_bodies(documents: list[Document]) -> dict[str, RenderedBody]:
-    converter = BodyConverter()
-    return {doc.source: converter.convert(doc.source, doc.body) for doc in documents}
-
-
-def render_site(site: Site, assets: Assets, env: jinja2.Environment) -> list[OutputFile]:
-    pages, problems = render_pages(site, assets, env)
-    if problems:
-        raise BuildError(problems)
-    static = [OutputFile(f.output, f.data) for f in assets.files]
-    page_assets = [f for f in static if f.path.suffix in (".css", ".js")]
-    audit_problems, _ = audit_pages(pages, page_assets, site.config.page_weight_budget_kb)
-    if audit_problems:
-        raise BuildError(audit_problems)
-    return pages + static
+def _fields(problem: Problem) -> tuple[str, int, int, str, str]:
+    return (problem.path, problem.line, problem.column, problem.message, problem.hint)
 
 
 def describe(config: SiteConfig, result: BuildResult) -> str:
+    if result.unchanged is not None:
+        return (
+            f"{config.title}: nothing changed since the last build "
+            f"({result.unchanged.pages} pages, {result.unchanged.files} files, "
+            f"checked in {result.seconds:.2f} s)"
+        )
     pages = sum(1 for f in result.files if f.path.suffix == ".html")
     text = f"{config.title}: {pages} pages, {len(result.files)} files in {result.seconds:.2f} s"
     if result.changes is not None:

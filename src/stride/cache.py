@@ -1,0 +1,198 @@
+"""The build cache: what the last build parsed, converted and rendered, kept in one file.
+
+Parsed documents and converted bodies are keyed by source path and SHA-256 of the file, so an
+unchanged file is never parsed or converted twice; rendered pages are kept with the record of
+what they read (reuse.py decides whether they still hold). The file starts with a header naming
+the format and the versions of everything that shapes the output: Stride's own code, Python,
+Python-Markdown and its extensions, Jinja, nh3 and PyYAML. A cache whose header differs, or whose
+payload does not match its checksum, is ignored with a notice and replaced after the next
+successful build: it is never trusted. The payload is a pickle, so the cache folder must be as
+trusted as the project itself (it is the project's own output, like site/).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import logging
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .content import Document
+from .markdown import EXTENSIONS, RenderedBody
+
+logger = logging.getLogger(__name__)
+
+CACHE_FILE = "build-cache.pickle"
+MAGIC = b"stride build cache\n"
+FORMAT = 1
+_SOURCE_ROOT = Path(__file__).resolve().parent
+
+DocumentKey = tuple[str, str]  # (source path, SHA-256 of the file)
+Read = tuple[object, ...]  # see reuse.py
+
+
+@dataclass(frozen=True, slots=True)
+class LastBuild:
+    """Enough to tell, reading nothing else, that building again would change nothing."""
+
+    inputs: str  # digest of every input file, the settings and the build options
+    manifest: str  # digest of the output folder's manifest as that build wrote it
+    valid_until: datetime.date | None  # the day a future-dated entry is due to appear
+    warnings: tuple[tuple[str, int, int, str, str], ...]  # Problem fields, shown again
+    files: int
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    fingerprint: str  # digest of the page's own context (see reuse.py)
+    reads: tuple[tuple[Read, str], ...]  # what its render read, with each value's digest
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BuildCache:
+    documents: Mapping[DocumentKey, Document] = field(default_factory=dict)
+    bodies: Mapping[DocumentKey, RenderedBody] = field(default_factory=dict)
+    pages: Mapping[str, CachedPage] = field(default_factory=dict)  # by output path
+    entries: Mapping[str, str] = field(default_factory=dict)  # entry URL -> digest of the entry
+    last_build: LastBuild | None = None
+
+
+@cache
+def stamp() -> str:
+    """Everything besides the inputs that shapes the output; a cache made under another is void."""
+    code = hashlib.sha256()
+    for path in sorted(_SOURCE_ROOT.rglob("*")):
+        if path.suffix in (".py", ".js") and "__pycache__" not in path.parts:
+            code.update(path.relative_to(_SOURCE_ROOT).as_posix().encode() + b"\0")
+            code.update(path.read_bytes())
+    versions = {
+        name: _version(name) for name in ("markdown", "jinja2", "nh3", "pyyaml", "markupsafe")
+    }
+    return json.dumps(
+        {
+            "format": FORMAT,
+            "stride": __version__,
+            "code": code.hexdigest(),
+            "python": sys.version,
+            "extensions": list(EXTENSIONS),
+            **versions,
+        },
+        sort_keys=True,
+    )
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def cache_path(folder: Path) -> Path:
+    return folder / CACHE_FILE
+
+
+def read_last_build(folder: Path | None) -> LastBuild | None:
+    """The last build's summary from the header alone, without loading the payload."""
+    header = _read_header(folder)
+    return header[0] if header else None
+
+
+def load_cache(folder: Path | None) -> BuildCache:
+    """The cache in folder, or an empty one (with a notice when one was there but unusable)."""
+    header = _read_header(folder)
+    if folder is None or header is None:
+        return BuildCache()
+    _, checksum, offset = header
+    try:
+        with cache_path(folder).open("rb") as file:
+            file.seek(offset)
+            payload = file.read()
+        if hashlib.sha256(payload).hexdigest() != checksum:
+            return _ignored(folder, "its contents do not match its checksum (corrupted)")
+        loaded = pickle.loads(payload)
+    except Exception as error:  # any failure to read a cache means: do not use it
+        return _ignored(folder, f"it could not be read ({type(error).__name__})")
+    if not isinstance(loaded, BuildCache):
+        return _ignored(folder, "it holds something else")
+    return loaded
+
+
+def _read_header(folder: Path | None) -> tuple[LastBuild | None, str, int] | None:
+    if folder is None:
+        return None
+    path = cache_path(folder)
+    try:
+        with path.open("rb") as file:
+            magic = file.readline()
+            header_line = file.readline()
+            offset = file.tell()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        _ignored(folder, f"it could not be read ({error.strerror})")
+        return None
+    try:
+        if magic != MAGIC:
+            raise ValueError("not a Stride build cache")
+        header = json.loads(header_line)
+        if header["stamp"] != stamp():
+            _ignored(folder, "it was made by another version of Stride or of its libraries")
+            return None
+        last = header["last_build"]
+        last_build = None
+        if last is not None:
+            until = last["valid_until"]
+            last["valid_until"] = datetime.date.fromisoformat(until) if until else None
+            last["warnings"] = tuple(tuple(warning) for warning in last["warnings"])
+            last_build = LastBuild(**last)
+        return last_build, str(header["checksum"]), offset
+    except (ValueError, KeyError, TypeError) as error:
+        _ignored(folder, f"its header is damaged ({error})")
+        return None
+
+
+def _ignored(folder: Path, reason: str) -> BuildCache:
+    logger.warning(
+        "notice: ignoring the build cache in %s: %s; building without it", folder, reason
+    )
+    return BuildCache()
+
+
+def save_cache(folder: Path | None, data: BuildCache) -> None:
+    """Replace the cache atomically; a cache that cannot be written only costs speed next time."""
+    if folder is None:
+        return
+    payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    last = None
+    if data.last_build is not None:
+        last = dataclasses.asdict(data.last_build)
+        until = data.last_build.valid_until
+        last["valid_until"] = until.isoformat() if until else None
+    header = {
+        "stamp": stamp(),
+        "checksum": hashlib.sha256(payload).hexdigest(),
+        "last_build": last,
+    }
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".build-cache.")
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(MAGIC + json.dumps(header).encode() + b"\n")
+            file.write(payload)
+        Path(temporary).replace(cache_path(folder))
+    except OSError as error:
+        logger.warning("notice: could not write the build cache in %s: %s", folder, error)

@@ -1,0 +1,180 @@
+"""Doing only what changed: reused documents, bodies and pages, and spreading the rest over cores.
+
+Every decision here is checked against what the last build recorded (cache.py, reuse.py), never
+guessed from timestamps: inputs are compared by content, pages by what they read. So the output
+of a warm build is byte-identical to a cold build of the same sources.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .assets import Assets
+from .audit import audit_pages
+from .cache import BuildCache, CachedPage, LastBuild, Read, read_last_build
+from .config import ProjectPaths
+from .content import Document, SourceFile
+from .errors import Problem
+from .markdown import RenderedBody, convert_many
+from .model import BuildOptions, Page, Site, is_published
+from .output import DiskOutput, MemoryOutput, OutputFile
+from .parallel import map_in_shares, worker_count
+from .render import Environment, page_context, render_pages, unique_problems
+from .reuse import Recorder, SiteReader, digest, page_fingerprint
+
+# A page takes a few milliseconds to render and audit; fewer than this are not worth a fork.
+PARALLEL_MIN_PAGES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedSite:
+    files: list[OutputFile]  # every page, rendered now or reused
+    pages: dict[str, CachedPage]  # for the next build, by output path
+    entries: dict[str, str]  # entry URL -> digest, for the next build
+    problems: list[Problem]
+    rendered: int  # how many pages were rendered rather than reused
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """One page rendered in a worker: its bytes, what it read, what the audit found."""
+
+    url: str
+    file: OutputFile | None
+    reads: tuple[tuple[Read, str], ...] | None
+    problems: list[Problem]
+
+
+def inputs_digest(paths: ProjectPaths, options: BuildOptions, sources: Sequence[SourceFile]) -> str:
+    """Every byte a build reads, and where it writes: equal digests mean an equal build."""
+    hasher = hashlib.sha256()
+    where = (options.include_drafts, options.include_future, str(paths.output))
+    hasher.update(repr(where).encode())
+    for source in sources:
+        hasher.update(f"content/{source.source}\0".encode() + hashlib.sha256(source.data).digest())
+    for folder in (paths.templates, paths.static):
+        for path in sorted(_files_under(folder)):
+            hasher.update(f"{path}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
+    if paths.settings.exists():
+        hasher.update(b"settings\0" + paths.settings.read_bytes())
+    return hasher.hexdigest()
+
+
+def _files_under(folder: Path) -> list[Path]:
+    found = []
+    for root, _, names in os.walk(folder, followlinks=True):
+        found += [Path(root) / name for name in names]
+    return found
+
+
+def manifest_digest(manifest: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+
+
+def unchanged_build(
+    paths: ProjectPaths,
+    options: BuildOptions,
+    inputs: str,
+    output: DiskOutput | MemoryOutput | None,
+) -> LastBuild | None:
+    """The last build, if it read the same inputs and its output is still there untouched."""
+    if not isinstance(output, DiskOutput):
+        return None
+    last = read_last_build(paths.cache)
+    if last is None or last.inputs != inputs:
+        return None
+    if last.valid_until is not None and options.today >= last.valid_until:
+        return None  # a future-dated entry is due today
+    manifest = output.read_manifest()
+    if manifest_digest(manifest) != last.manifest:
+        return None
+    if not all((output.folder / path).is_file() for path in manifest):
+        return None
+    return last
+
+
+def next_publication(documents: Sequence[Document], options: BuildOptions) -> datetime.date | None:
+    """The day the first entry now hidden only by its future date appears."""
+    due = [
+        doc.meta.date
+        for doc in documents
+        if not is_published(doc, options)
+        and is_published(doc, BuildOptions(options.include_drafts, True, options.today))
+    ]
+    return min(due, default=None)
+
+
+def convert_bodies(documents: Sequence[Document], cache: BuildCache) -> dict[str, RenderedBody]:
+    """Bodies of unchanged files come from the cache; the rest are converted, on every core."""
+    missing = [doc for doc in documents if (doc.source, doc.digest) not in cache.bodies]
+    converted = convert_many([(doc.source, doc.body) for doc in missing])
+    fresh = {doc.source: body for doc, body in zip(missing, converted, strict=True)}
+    return {
+        doc.source: fresh.get(doc.source) or cache.bodies[(doc.source, doc.digest)]
+        for doc in documents
+    }
+
+
+def render_changed(site: Site, assets: Assets, env: Environment, cache: BuildCache) -> RenderedSite:
+    """Reuse every page whose reads still hold; render and audit the others."""
+
+    def template_source(name: str) -> str:
+        assert env.loader is not None
+        return env.loader.get_source(env, name)[0]
+
+    reader = SiteReader(site, template_source, cache.entries)
+    settings = digest((site.config, dict(assets.urls), dict(assets.image_sizes)))
+    contexts = {page.route.url: page_context(page, site) for page in site.pages}
+    files: dict[str, OutputFile] = {}
+    pages: dict[str, CachedPage] = {}
+    fresh: list[tuple[Page, str]] = []
+    for page in site.pages:
+        fingerprint = page_fingerprint(page, contexts[page.route.url], settings)
+        cached = cache.pages.get(str(page.route.output))
+        if cached is not None and reader.still_holds(cached, fingerprint):
+            files[page.route.url] = OutputFile(page.route.output, cached.data)
+            pages[str(page.route.output)] = cached
+        else:
+            fresh.append((page, fingerprint))
+
+    static = [OutputFile(f.output, f.data) for f in assets.files]
+    page_assets = [f for f in static if f.path.suffix in (".css", ".js")]
+
+    def render_share(share: Sequence[tuple[Page, str]]) -> list[_Outcome]:
+        share_reader = SiteReader(site, template_source, {})
+        outcomes = []
+        for page, _ in share:
+            recorders: dict[str, Recorder] = {}
+            rendered, problems = render_pages(
+                site, assets, env, [page], contexts=contexts, recorders=recorders
+            )
+            recorder = recorders.get(page.route.url)
+            reads = share_reader.record(recorder) if recorder and not problems else None
+            if rendered:
+                audit, _ = audit_pages(rendered, page_assets, site.config.page_weight_budget_kb)
+                problems += audit
+            outcome_file = rendered[0] if rendered else None
+            outcomes.append(_Outcome(page.route.url, outcome_file, reads, problems))
+        return outcomes
+
+    workers = worker_count() if len(fresh) >= PARALLEL_MIN_PAGES else 1
+    problems: list[Problem] = []
+    for (page, fingerprint), outcome in zip(
+        fresh, map_in_shares(render_share, fresh, workers=workers), strict=True
+    ):
+        problems += outcome.problems
+        if outcome.file is None:
+            continue
+        files[page.route.url] = outcome.file
+        if outcome.reads is not None:
+            cached_page = CachedPage(fingerprint, outcome.reads, outcome.file.data)
+            pages[str(page.route.output)] = cached_page
+    ordered = [files[page.route.url] for page in site.pages if page.route.url in files]
+    problems = unique_problems(problems)
+    return RenderedSite(ordered + static, pages, reader.entries, problems, len(fresh))

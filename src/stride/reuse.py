@@ -1,0 +1,198 @@
+"""Which pages of the last build still hold: a record of what each page's render read.
+
+While a page renders, the Jinja environment reports each template it loads and each part of the
+site model a template touches: an attribute of an entry, a collection of the site (stories,
+tags, pages...), a call such as site.section('recipes'), one key of site.related. Each read is
+kept as a key that finds the same value in any later site, with a digest of the value it had.
+A page is reused when its own context (the page, its SEO data, settings and assets) is unchanged
+and every read gives the same digest in the new site; otherwise it is rendered again.
+
+Entries inside a value are digested by URL alone: a template that shows an entry reads its
+fields, and those reads are recorded one by one. Two entries of one site never share a URL, so
+comparing entries by URL is what comparing them by value does. Rendering is deterministic, so
+equal reads mean equal bytes; the test suite checks this against cold builds after random edits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from .cache import CachedPage, Read
+from .model import Entry, Page, Site
+
+MAPPINGS = frozenset({"related", "backlinks"})  # read key by key, so one change stays local
+
+
+class Recorder:
+    """Collects what one page's render reads; the Jinja environment calls it (see render.py)."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.reads: set[Read] = set()
+        self.volatile = False  # read something that cannot be looked up again: never reuse
+
+    def template(self, name: str) -> None:
+        self.reads.add(("template", name))
+
+    def attribute(self, owner: object, name: str, value: object) -> object:
+        if type(owner) is Entry:
+            self.reads.add(("entry", owner.url, name))
+        elif owner is self.site:
+            if name in MAPPINGS and isinstance(value, Mapping):
+                return RecordedMapping(self, name, value)
+            if callable(value):
+                return RecordedCall(self, name, value)
+            self.reads.add(("site", name))
+        return value
+
+    def whole_entries(self, entries: object) -> None:
+        """For Python code given entries by a template: it may read any of their fields."""
+        for entry in entries if isinstance(entries, (tuple, list)) else (entries,):
+            if type(entry) is Entry:
+                self.reads.add(("entry", entry.url, "*"))
+
+
+class RecordedMapping(Mapping[object, object]):
+    """site.related or site.backlinks as templates see it: reading one key records that key."""
+
+    def __init__(self, recorder: Recorder, name: str, mapping: Mapping[object, object]) -> None:
+        self._recorder, self._name, self._mapping = recorder, name, mapping
+
+    def __getitem__(self, key: object) -> object:
+        try:
+            self._recorder.reads.add(("key", self._name, key))
+        except TypeError:  # an unhashable key cannot be looked up again
+            self._recorder.volatile = True
+        return self._mapping[key]
+
+    def __iter__(self) -> Iterator[object]:
+        self._recorder.reads.add(("site", self._name))
+        return iter(self._mapping)
+
+    def __len__(self) -> int:
+        self._recorder.reads.add(("site", self._name))
+        return len(self._mapping)
+
+
+class RecordedCall:
+    """A method of the site, such as section(name): the call and its arguments are recorded."""
+
+    def __init__(self, recorder: Recorder, name: str, method: Callable[..., object]) -> None:
+        self._recorder, self._name, self._method = recorder, name, method
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        read = ("call", self._name, args, tuple(sorted(kwargs.items())))
+        try:
+            self._recorder.reads.add(read)
+        except TypeError:
+            self._recorder.volatile = True
+        return self._method(*args, **kwargs)
+
+
+def shape(value: object) -> object:
+    """A value as plain, ordered data: entries by URL, sets sorted, dataclasses by field."""
+    if isinstance(value, Entry):
+        return ("Entry", value.url)
+    if value is None or isinstance(value, (str, int, float, bytes, datetime.date)):
+        return value
+    if isinstance(value, (tuple, list)):
+        return tuple(shape(item) for item in value)
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted(repr(shape(item)) for item in value)))
+    if isinstance(value, (Mapping, RecordedMapping)):
+        return ("map", tuple((shape(k), shape(v)) for k, v in value.items()))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        return (type(value).__name__, tuple(shape(getattr(value, f.name)) for f in fields))
+    # Anything else (a function, say) may print differently each run: the page is then simply
+    # rendered again, never wrongly reused.
+    return ("other", repr(value))
+
+
+def digest(value: object) -> str:
+    return hashlib.blake2b(repr(shape(value)).encode(), digest_size=16).hexdigest()
+
+
+def entry_digest(entry: Entry) -> str:
+    """Everything an entry holds: its file, URL, tag names and body with resolved links."""
+    text = f"{entry.document.source}\0{entry.document.digest}\0{entry.url}\0{entry.tags!r}\0"
+    return hashlib.blake2b((text + entry.html).encode(), digest_size=16).hexdigest()
+
+
+class SiteReader:
+    """Looks recorded reads up again in a site, computing each value's digest once per build."""
+
+    def __init__(
+        self,
+        site: Site,
+        template_source: Callable[[str], str],
+        previous_entries: Mapping[str, str],
+    ) -> None:
+        self.site = site
+        self._template_source = template_source
+        self._by_url = {entry.url: entry for entry in site.entries}
+        self.entries = {url: entry_digest(entry) for url, entry in self._by_url.items()}
+        # Entries whose every field is as last time: any read of them still holds.
+        self._unchanged = {
+            url for url, value in self.entries.items() if previous_entries.get(url) == value
+        }
+        self._memo: dict[Read, str] = {}
+
+    def digest(self, read: Read) -> str:
+        found = self._memo.get(read)
+        if found is None:
+            found = self._memo[read] = self._compute(read)
+        return found
+
+    def _compute(self, read: Read) -> str:
+        kind = read[0]
+        try:
+            if kind == "template":
+                return digest(self._template_source(str(read[1])))
+            if kind == "entry":
+                entry = self._by_url.get(str(read[1]))
+                if entry is None:
+                    return "missing"
+                if read[2] == "*":
+                    return self.entries[entry.url]
+                return digest(getattr(entry, str(read[2])))
+            value: Any = getattr(self.site, str(read[1]))
+            if kind == "site":
+                return digest(value)
+            if kind == "call":
+                args: Any = read[2]
+                keywords: Any = read[3]
+                return digest(value(*args, **dict(keywords)))
+            if kind == "key":
+                return digest(value.get(read[2], _ABSENT))
+        except Exception as error:  # the same failure both times is still the same value
+            return f"error:{type(error).__name__}:{error}"
+        return "unknown"
+
+    def still_holds(self, cached: CachedPage, fingerprint: str) -> bool:
+        if cached.fingerprint != fingerprint:
+            return False
+        for read, value in cached.reads:
+            if read[0] == "entry" and read[1] in self._unchanged:
+                continue
+            if self.digest(read) != value:
+                return False
+        return True
+
+    def record(self, recorder: Recorder) -> tuple[tuple[Read, str], ...] | None:
+        """The reads of a fresh render with their digests, or None if it cannot be reused."""
+        if recorder.volatile:
+            return None
+        return tuple((read, self.digest(read)) for read in sorted(recorder.reads, key=repr))
+
+
+_ABSENT = ("absent",)
+
+
+def page_fingerprint(page: Page, context: Mapping[str, object], settings: str) -> str:
+    """The page itself and what the build computes for it besides the templates."""
+    return digest((settings, page, tuple(sorted(context.items()))))
