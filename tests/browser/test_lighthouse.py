@@ -1,15 +1,19 @@
 """Lighthouse (mobile preset) scores the home page and one page of each type at 0.95 or more.
 
 The target is 1.0 in performance, accessibility, best practices and SEO; the gate fails below
-0.95, and every score is printed. Pages are served by the Netlify-like server, headers and all.
+0.95, and every score is printed with the audits that kept it below 1. Pages are served by the
+Netlify-like server, headers and all. Performance timing varies on a loaded machine, so a page
+that falls short in one run is run twice more and judged by the median, as Lighthouse advises.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -40,11 +44,19 @@ def page_of_type(site: Path, kind: str) -> str:
     return url_of(site, found[0])
 
 
-def lighthouse(url: str, work: Path) -> dict[str, float]:
-    """Run Lighthouse's CLI on one URL in a fresh Chromium profile; category -> score."""
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One Lighthouse run: a score per category and the weighted audits that scored below 1."""
+
+    scores: dict[str, float]
+    shortfalls: list[str]
+
+
+def lighthouse(url: str, work: Path) -> Run:
+    """Run Lighthouse's CLI (mobile preset, its default) on one URL in a fresh Chromium profile."""
+    work.mkdir(parents=True)
     report = work / "report.json"
-    profile = work / "profile"
-    flags = " ".join([*CHROME_FLAGS, f"--user-data-dir={profile}"])
+    flags = " ".join([*CHROME_FLAGS, f"--user-data-dir={work / 'profile'}"])
     program("node", "nodejs")
     result = subprocess.run(
         [
@@ -64,20 +76,22 @@ def lighthouse(url: str, work: Path) -> dict[str, float]:
     )
     assert result.returncode == 0, f"Lighthouse failed on {url}:\n{result.stderr[-3000:]}"
     data = json.loads(report.read_text(encoding="utf-8"))
-    failing = [
-        f"  {category['id']}: {audit_id} scored {data['audits'][audit_id]['score']}: "
-        f"{data['audits'][audit_id]['title']}"
+    audits = data["audits"]
+    shortfalls = [
+        f"{category['id']}: {ref['id']} scored {audits[ref['id']]['score']} "
+        f"({audits[ref['id']]['title']}; {audits[ref['id']].get('displayValue', '')})"
         for category in data["categories"].values()
         for ref in category["auditRefs"]
-        if ref["weight"] > 0 and data["audits"][(audit_id := ref["id"])]["score"] not in (None, 1)
+        if ref["weight"] > 0 and audits[ref["id"]]["score"] not in (None, 1)
     ]
     scores = {name: data["categories"][name]["score"] for name in CATEGORIES}
-    assert all(isinstance(score, float | int) for score in scores.values()), (
-        f"Lighthouse could not score {url}: {scores}\n" + "\n".join(failing)
-    )
-    if failing:
-        print(f"audits below 1 on {url}:\n" + "\n".join(failing))
-    return {name: float(score) for name, score in scores.items()}
+    unscored = [name for name, score in scores.items() if not isinstance(score, float | int)]
+    assert not unscored, f"Lighthouse could not score {unscored} on {url}: {shortfalls}"
+    return Run({name: float(score) for name, score in scores.items()}, shortfalls)
+
+
+def median_scores(runs: list[Run]) -> dict[str, float]:
+    return {name: statistics.median(run.scores[name] for run in runs) for name in CATEGORIES}
 
 
 @pytest.mark.browser
@@ -89,12 +103,20 @@ def test_lighthouse_scores(
     tmp_path: Path,
     say: Callable[[str], None],
 ) -> None:
-    url = server.url(page_of_type(built_site, kind))
-    scores = lighthouse(url, tmp_path)
+    path = page_of_type(built_site, kind)
+    runs = [lighthouse(server.url(path), tmp_path / "run1")]
+    if min(runs[0].scores.values()) < THRESHOLD:
+        # Timing on a busy machine varies from run to run: judge by the median of three.
+        runs += [lighthouse(server.url(path), tmp_path / f"run{n}") for n in (2, 3)]
+    scores = median_scores(runs)
+    shortfalls = sorted({line for run in runs for line in run.shortfalls})
     say(
         f"\nLighthouse {kind:<16} "
         + "  ".join(f"{name} {score:.2f}" for name, score in scores.items())
-        + f"  ({url.removeprefix(server.origin)})"
+        + f"  ({path}; {'median of 3 runs' if len(runs) > 1 else '1 run'})"
+        + "".join(f"\n    below 1: {line}" for line in shortfalls)
     )
     low = {name: score for name, score in scores.items() if score < THRESHOLD}
-    assert not low, f"Lighthouse scores below {THRESHOLD} on {url}: {low}"
+    assert not low, f"Lighthouse scores below {THRESHOLD} on {path}: {low}\n" + "\n".join(
+        shortfalls
+    )
