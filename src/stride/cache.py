@@ -56,9 +56,11 @@ class LastBuild:
 
 @dataclass(frozen=True, slots=True)
 class CachedPage:
+    """A page of the last build. Its bytes are in that build's output, checked by their hash."""
+
     fingerprint: str  # digest of the page's own context (see reuse.py)
     reads: tuple[tuple[Read, str], ...]  # what its render read, with each value's digest
-    data: bytes
+    sha256: str  # of the bytes written
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,7 @@ def cache_path(folder: Path) -> Path:
 
 def read_last_build(folder: Path | None) -> LastBuild | None:
     """The last build's summary from the header alone, without loading the payload."""
-    header = _read_header(folder)
+    header = _read_header(folder, quiet=True)  # load_cache gives the notice, if one is due
     return header[0] if header else None
 
 
@@ -131,7 +133,9 @@ def load_cache(folder: Path | None) -> BuildCache:
     return loaded
 
 
-def _read_header(folder: Path | None) -> tuple[LastBuild | None, str, int] | None:
+def _read_header(
+    folder: Path | None, *, quiet: bool = False
+) -> tuple[LastBuild | None, str, int] | None:
     if folder is None:
         return None
     path = cache_path(folder)
@@ -143,14 +147,15 @@ def _read_header(folder: Path | None) -> tuple[LastBuild | None, str, int] | Non
     except FileNotFoundError:
         return None
     except OSError as error:
-        _ignored(folder, f"it could not be read ({error.strerror})")
+        _ignored(folder, f"it could not be read ({error.strerror})", quiet=quiet)
         return None
     try:
         if magic != MAGIC:
             raise ValueError("not a Stride build cache")
         header = json.loads(header_line)
         if header["stamp"] != stamp():
-            _ignored(folder, "it was made by another version of Stride or of its libraries")
+            reason = "it was made by another version of Stride or of its libraries"
+            _ignored(folder, reason, quiet=quiet)
             return None
         last = header["last_build"]
         last_build = None
@@ -161,11 +166,13 @@ def _read_header(folder: Path | None) -> tuple[LastBuild | None, str, int] | Non
             last_build = LastBuild(**last)
         return last_build, str(header["checksum"]), offset
     except (ValueError, KeyError, TypeError) as error:
-        _ignored(folder, f"its header is damaged ({error})")
+        _ignored(folder, f"its header is damaged ({error})", quiet=quiet)
         return None
 
 
-def _ignored(folder: Path, reason: str) -> BuildCache:
+def _ignored(folder: Path, reason: str, *, quiet: bool = False) -> BuildCache:
+    if quiet:
+        return BuildCache()
     logger.warning(
         "notice: ignoring the build cache in %s: %s; building without it", folder, reason
     )

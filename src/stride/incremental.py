@@ -11,7 +11,7 @@ import datetime
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,8 +121,31 @@ def convert_bodies(documents: Sequence[Document], cache: BuildCache) -> dict[str
     }
 
 
-def render_changed(site: Site, assets: Assets, env: Environment, cache: BuildCache) -> RenderedSite:
-    """Reuse every page whose reads still hold; render and audit the others."""
+def previous_output(output: DiskOutput | MemoryOutput | None) -> Callable[[str], bytes | None]:
+    """Reads a file of the last build's output; cached pages keep only its hash, not its bytes."""
+
+    def from_disk(path: str) -> bytes | None:
+        assert isinstance(output, DiskOutput)
+        try:
+            return (output.folder / path).read_bytes()
+        except OSError:
+            return None
+
+    if isinstance(output, DiskOutput):
+        return from_disk
+    if isinstance(output, MemoryOutput):
+        return output.files.get
+    return lambda path: None
+
+
+def render_changed(
+    site: Site,
+    assets: Assets,
+    env: Environment,
+    cache: BuildCache,
+    previous: Callable[[str], bytes | None],
+) -> RenderedSite:
+    """Reuse every page whose reads still hold and whose bytes are still there; render the rest."""
 
     def template_source(name: str) -> str:
         assert env.loader is not None
@@ -138,16 +161,18 @@ def render_changed(site: Site, assets: Assets, env: Environment, cache: BuildCac
         fingerprint = page_fingerprint(page, contexts[page.route.url], settings)
         cached = cache.pages.get(str(page.route.output))
         if cached is not None and reader.still_holds(cached, fingerprint):
-            files[page.route.url] = OutputFile(page.route.output, cached.data)
-            pages[str(page.route.output)] = cached
-        else:
-            fresh.append((page, fingerprint))
+            data = previous(str(page.route.output))
+            if data is not None and hashlib.sha256(data).hexdigest() == cached.sha256:
+                files[page.route.url] = OutputFile(page.route.output, data)
+                pages[str(page.route.output)] = cached
+                continue
+        fresh.append((page, fingerprint))
 
     static = [OutputFile(f.output, f.data) for f in assets.files]
     page_assets = [f for f in static if f.path.suffix in (".css", ".js")]
 
     def render_share(share: Sequence[tuple[Page, str]]) -> list[_Outcome]:
-        share_reader = SiteReader(site, template_source, {})
+        share_reader = SiteReader(site, template_source)
         outcomes = []
         for page, _ in share:
             recorders: dict[str, Recorder] = {}
@@ -173,7 +198,8 @@ def render_changed(site: Site, assets: Assets, env: Environment, cache: BuildCac
             continue
         files[page.route.url] = outcome.file
         if outcome.reads is not None:
-            cached_page = CachedPage(fingerprint, outcome.reads, outcome.file.data)
+            sha256 = hashlib.sha256(outcome.file.data).hexdigest()
+            cached_page = CachedPage(fingerprint, outcome.reads, sha256)
             pages[str(page.route.output)] = cached_page
     ordered = [files[page.route.url] for page in site.pages if page.route.url in files]
     problems = unique_problems(problems)

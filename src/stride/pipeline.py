@@ -22,6 +22,7 @@ from .incremental import (
     inputs_digest,
     manifest_digest,
     next_publication,
+    previous_output,
     render_changed,
     unchanged_build,
 )
@@ -89,7 +90,7 @@ def build(
         raise BuildError(problems)
 
     # Phase two: render (or reuse) every page, then write the whole site at once.
-    rendered = render_changed(site, assets, env, cache)
+    rendered = render_changed(site, assets, env, cache, previous_output(output))
     if rendered.problems:
         raise BuildError(rendered.problems)
     warnings = tuple(search_warnings(documents))

@@ -7,10 +7,11 @@ kept as a key that finds the same value in any later site, with a digest of the 
 A page is reused when its own context (the page, its SEO data, settings and assets) is unchanged
 and every read gives the same digest in the new site; otherwise it is rendered again.
 
-Entries inside a value are digested by URL alone: a template that shows an entry reads its
-fields, and those reads are recorded one by one. Two entries of one site never share a URL, so
-comparing entries by URL is what comparing them by value does. Rendering is deterministic, so
-equal reads mean equal bytes; the test suite checks this against cold builds after random edits.
+Entries and tags inside a value are digested by URL or slug alone: a template that shows one
+reads its fields, and those reads are recorded one by one. No two entries of a site share a URL
+(nor two tags a slug), so comparing them by URL is what comparing them by value does.
+Rendering is deterministic, so equal reads mean equal bytes; the test suite checks this against
+cold builds after random edits.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ import dataclasses
 import datetime
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
+from functools import cache
 from typing import Any
 
 from .cache import CachedPage, Read
-from .model import Entry, Page, Site
+from .model import Entry, Page, Site, Tag
 
 MAPPINGS = frozenset({"related", "backlinks"})  # read key by key, so one change stays local
 
@@ -41,6 +43,8 @@ class Recorder:
     def attribute(self, owner: object, name: str, value: object) -> object:
         if type(owner) is Entry:
             self.reads.add(("entry", owner.url, name))
+        elif type(owner) is Tag:
+            self.reads.add(("tag", owner.ref.slug, name))
         elif owner is self.site:
             if name in MAPPINGS and isinstance(value, Mapping):
                 return RecordedMapping(self, name, value)
@@ -95,10 +99,12 @@ class RecordedCall:
 
 def shape(value: object) -> object:
     """A value as plain, ordered data: entries by URL, sets sorted, dataclasses by field."""
-    if isinstance(value, Entry):
-        return ("Entry", value.url)
     if value is None or isinstance(value, (str, int, float, bytes, datetime.date)):
         return value
+    if isinstance(value, Entry):
+        return ("Entry", value.url)
+    if isinstance(value, Tag):
+        return ("Tag", value.ref.slug)
     if isinstance(value, (tuple, list)):
         return tuple(shape(item) for item in value)
     if isinstance(value, (set, frozenset)):
@@ -106,11 +112,16 @@ def shape(value: object) -> object:
     if isinstance(value, (Mapping, RecordedMapping)):
         return ("map", tuple((shape(k), shape(v)) for k, v in value.items()))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = dataclasses.fields(value)
-        return (type(value).__name__, tuple(shape(getattr(value, f.name)) for f in fields))
+        names = _field_names(type(value))
+        return (type(value).__name__, tuple(shape(getattr(value, name)) for name in names))
     # Anything else (a function, say) may print differently each run: the page is then simply
     # rendered again, never wrongly reused.
     return ("other", repr(value))
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def digest(value: object) -> str:
@@ -119,7 +130,8 @@ def digest(value: object) -> str:
 
 def entry_digest(entry: Entry) -> str:
     """Everything an entry holds: its file, URL, tag names and body with resolved links."""
-    text = f"{entry.document.source}\0{entry.document.digest}\0{entry.url}\0{entry.tags!r}\0"
+    tags = "\0".join(f"{ref.slug}\0{ref.name}\0{ref.url}" for ref in entry.tags)
+    text = f"{entry.document.source}\0{entry.document.digest}\0{entry.url}\0{tags}\0"
     return hashlib.blake2b((text + entry.html).encode(), digest_size=16).hexdigest()
 
 
@@ -130,16 +142,21 @@ class SiteReader:
         self,
         site: Site,
         template_source: Callable[[str], str],
-        previous_entries: Mapping[str, str],
+        previous_entries: Mapping[str, str] | None = None,
     ) -> None:
+        """previous_entries: entry digests of the last build, when checking cached pages."""
         self.site = site
         self._template_source = template_source
         self._by_url = {entry.url: entry for entry in site.entries}
-        self.entries = {url: entry_digest(entry) for url, entry in self._by_url.items()}
-        # Entries whose every field is as last time: any read of them still holds.
-        self._unchanged = {
-            url for url, value in self.entries.items() if previous_entries.get(url) == value
-        }
+        self._by_slug = {tag.ref.slug: tag for tag in site.tags}
+        self.entries: dict[str, str] = {}
+        self._unchanged: set[str] = set()
+        if previous_entries is not None:
+            self.entries = {url: entry_digest(entry) for url, entry in self._by_url.items()}
+            # Entries whose every field is as last time: any read of them still holds.
+            self._unchanged = {
+                url for url, value in self.entries.items() if previous_entries.get(url) == value
+            }
         self._memo: dict[Read, str] = {}
 
     def digest(self, read: Read) -> str:
@@ -158,8 +175,11 @@ class SiteReader:
                 if entry is None:
                     return "missing"
                 if read[2] == "*":
-                    return self.entries[entry.url]
+                    return entry_digest(entry)
                 return digest(getattr(entry, str(read[2])))
+            if kind == "tag":
+                tag = self._by_slug.get(str(read[1]))
+                return "missing" if tag is None else digest(getattr(tag, str(read[2])))
             value: Any = getattr(self.site, str(read[1]))
             if kind == "site":
                 return digest(value)

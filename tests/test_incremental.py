@@ -1,0 +1,254 @@
+"""Warm builds: whatever was edited, a build with the cache writes what a cold build writes."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from stride import incremental, markdown
+from stride.config import ProjectPaths
+from stride.errors import BuildError
+from stride.model import BuildOptions
+from stride.output import MANIFEST, DiskOutput, MemoryOutput
+from stride.pipeline import build
+from tests.helpers import REPO, article
+
+FIXTURE = Path(__file__).parent / "fixtures" / "golden-content"
+OPTIONS = BuildOptions(today=datetime.date(2026, 1, 1))
+TAGS = ["strength training", "core", "beginners", "recovery", "hills", "Racing", "mobility"]
+
+
+def make_project(root: Path, articles: int = 12) -> ProjectPaths:
+    """The golden fixture plus generated articles, with its own copy of templates and static."""
+    shutil.copytree(FIXTURE, root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "static", root / "static")
+    shutil.copy(REPO / "stride.toml", root / "stride.toml")
+    rng = random.Random(0)
+    for number in range(articles):
+        write_article(root / "content", number, rng)
+    return ProjectPaths(
+        root=root,
+        content=root / "content",
+        templates=root / "templates",
+        static=root / "static",
+        output=root / "site",
+        cache=root / ".stride-cache",
+    )
+
+
+def write_article(content: Path, number: int, rng: random.Random) -> None:
+    tags = ", ".join(rng.sample(TAGS, rng.randint(0, 3)))
+    day = datetime.date(2024, 1, 1) + datetime.timedelta(days=rng.randint(0, 700))
+    text = article(
+        f"Generated article {number}",
+        date=day.isoformat(),
+        extra=f"tags: [{tags}]",
+        body=f"## First part\n\nBody of article {number}.\n\n## Second part\n\nMore text.\n",
+    )
+    (content / "articles" / f"generated-{number}.md").write_text(text, encoding="utf-8")
+
+
+def edit(paths: ProjectPaths, rng: random.Random, step: int) -> str:
+    """One random edit of the kind an editor makes; returns what it did, for failure messages."""
+    generated = sorted((paths.content / "articles").glob("generated-*.md"))
+    target = rng.choice(generated) if generated else None
+    kind = rng.choice(
+        [
+            *("body", "title", "date", "tags", "summary", "add", "delete", "featured"),
+            *("template", "base", "static", "settings", "nothing"),
+        ]
+    )
+    if kind in ("add", "delete", "featured") or target is None:
+        if kind == "delete" and target is not None:
+            target.unlink()
+        elif kind == "featured" and target is not None:
+            _replace(target, r"^tags:", "featured: true\ntags:")
+        else:
+            write_article(paths.content, 100 + step, rng)
+        return f"{kind} {target.name if target else ''}"
+    if kind == "body":
+        with target.open("a", encoding="utf-8") as file:
+            file.write(f"\nA new paragraph {step} with [a link](/tags/).\n")
+    elif kind == "title":
+        _replace(target, r"^title: .*$", f"title: Retitled {step}")
+    elif kind == "date":
+        day = datetime.date(2023, 6, 1) + datetime.timedelta(days=rng.randint(0, 1000))
+        _replace(target, r"^date: .*$", f"date: {day.isoformat()}")  # may be in the future
+    elif kind == "tags":
+        _replace(target, r"^tags: .*$", f"tags: [{', '.join(rng.sample(TAGS, rng.randint(0, 3)))}]")
+    elif kind == "summary":
+        _replace(target, r"^summary: .*$", f"summary: Summary number {step}.")
+    elif kind == "template":
+        _replace(paths.templates / "partials" / "macros.html", r"min read\d*", f"min read{step}")
+    elif kind == "base":
+        _replace(paths.templates / "base.html", r"Skip to content\d*", f"Skip to content{step}")
+    elif kind == "static":
+        with (paths.static / "css" / "site.css").open("a", encoding="utf-8") as file:
+            file.write(f"\n/* {step} */\n")
+    elif kind == "settings":
+        _replace(paths.settings, r"^related_count = .*$", f"related_count = {rng.randint(1, 4)}")
+    return f"{kind} {target.name}"
+
+
+def _replace(path: Path, pattern: str, replacement: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(pattern, replacement, text, count=1, flags=re.MULTILINE), "utf-8")
+
+
+def cold_build(paths: ProjectPaths) -> dict[str, bytes] | str:
+    output = MemoryOutput()
+    cold = ProjectPaths(
+        paths.root, paths.content, paths.templates, paths.static, paths.output, None
+    )
+    try:
+        build(cold, OPTIONS, output)
+    except BuildError as error:
+        return error.report()
+    return output.files
+
+
+def warm_build(paths: ProjectPaths) -> dict[str, bytes] | str:
+    try:
+        build(paths, OPTIONS, DiskOutput(paths.output))
+    except BuildError as error:
+        return error.report()
+    return {
+        str(path.relative_to(paths.output)): path.read_bytes()
+        for path in sorted(paths.output.rglob("*"))
+        if path.is_file() and path.name != MANIFEST
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_warm_builds_equal_cold_builds_after_random_edits(tmp_path: Path, seed: int) -> None:
+    paths = make_project(tmp_path)
+    rng = random.Random(seed)
+    done = ["first build"]
+    assert warm_build(paths) == cold_build(paths)
+    for step in range(12):
+        done.append(edit(paths, rng, step))
+        warm = warm_build(paths)
+        assert warm == cold_build(paths), f"seed {seed}, after: {'; '.join(done)}"
+        assert warm_build(paths) == warm, "a second build of the same sources differs"
+
+
+def test_random_edits_hold_with_work_spread_over_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(markdown, "PARALLEL_MIN_BODIES", 1)
+    monkeypatch.setattr(incremental, "PARALLEL_MIN_PAGES", 1)
+    paths = make_project(tmp_path)
+    rng = random.Random(7)
+    for step in range(6):
+        edit(paths, rng, step)
+        assert warm_build(paths) == cold_build(paths)
+
+
+def test_template_edit_renders_only_the_pages_that_use_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = make_project(tmp_path)
+    warm_build(paths)
+    _replace(
+        paths.templates / "recipe.html", r"\{% block content %\}", "{% block content %}<!---->"
+    )
+    with caplog.at_level(logging.DEBUG, logger="stride.pipeline"):
+        warm_build(paths)
+    recipes = len(list((paths.content / "recipes").glob("*.md")))
+    assert f"rendered {recipes} of " in caplog.text
+
+
+def test_body_edit_does_not_render_pages_that_only_list_the_entry(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = make_project(tmp_path)
+    warm_build(paths)
+    with (paths.content / "articles" / "generated-3.md").open("a", encoding="utf-8") as file:
+        file.write("\nOne more sentence.\n")
+    with caplog.at_level(logging.DEBUG, logger="stride.pipeline"):
+        warm_build(paths)
+    rendered = int(re.search(r"rendered (\d+) of (\d+) pages", caplog.text).group(1))  # type: ignore[union-attr]
+    assert 1 <= rendered <= 2  # the article itself, and the feed if it is among the newest
+
+
+def test_unchanged_sources_build_nothing_but_a_deleted_output_file_is_restored(
+    tmp_path: Path,
+) -> None:
+    paths = make_project(tmp_path)
+    first = warm_build(paths)
+    result = build(paths, OPTIONS, DiskOutput(paths.output))
+    assert result.unchanged is not None and result.site is None
+    (paths.output / "tags" / "index.html").unlink()
+    result = build(paths, OPTIONS, DiskOutput(paths.output))
+    assert result.unchanged is None
+    assert warm_build(paths) == first
+
+
+def test_corrupt_cache_is_ignored_with_a_notice(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = make_project(tmp_path)
+    warm_build(paths)
+    assert paths.cache is not None
+    cache_file = paths.cache / "build-cache.pickle"
+    data = bytearray(cache_file.read_bytes())
+    data[-40] ^= 0xFF  # one flipped byte in the payload
+    cache_file.write_bytes(bytes(data))
+    (paths.content / "articles" / "generated-1.md").unlink()  # so the build is not skipped
+    with caplog.at_level(logging.WARNING):
+        assert warm_build(paths) == cold_build(paths)
+    assert "ignoring the build cache" in caplog.text
+    assert "corrupted" in caplog.text
+
+
+def test_truncated_or_foreign_cache_is_ignored_with_a_notice(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = make_project(tmp_path)
+    assert paths.cache is not None
+    paths.cache.mkdir()
+    (paths.cache / "build-cache.pickle").write_bytes(b"not a cache at all")
+    with caplog.at_level(logging.WARNING):
+        assert warm_build(paths) == cold_build(paths)
+    assert "ignoring the build cache" in caplog.text
+
+
+def test_cache_from_another_version_is_ignored_with_a_notice(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = make_project(tmp_path)
+    warm_build(paths)
+    assert paths.cache is not None
+    cache_file = paths.cache / "build-cache.pickle"
+    magic, header, payload = cache_file.read_bytes().split(b"\n", 2)
+    cache_file.write_bytes(b"\n".join([magic, header.replace(b"0.1.0", b"0.0.9"), payload]))
+    with caplog.at_level(logging.WARNING):
+        assert warm_build(paths) == cold_build(paths)
+    assert "another version of Stride" in caplog.text
+
+
+def test_no_cache_builds_without_reading_or_writing_the_cache_folder(tmp_path: Path) -> None:
+    from stride.cli import main
+
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("templates", "static"):
+        (project / name).symlink_to(REPO / name)
+    shutil.copy(REPO / "stride.toml", project / "stride.toml")
+    content = project / "content"
+    shutil.copytree(FIXTURE, content)
+    arguments = ["build", "-q", "--future", "--content", str(content), "--out", str(project / "a")]
+    assert main([*arguments, "--no-cache"], root=project) == 0
+    assert not (project / ".stride-cache").exists()
+    assert main(arguments, root=project) == 0
+    assert (project / ".stride-cache" / "build-cache.pickle").is_file()
+    moved = tmp_path / "elsewhere"
+    assert main([*arguments, "--cache", str(moved)], root=project) == 0
+    assert (moved / "build-cache.pickle").is_file()
