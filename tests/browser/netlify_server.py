@@ -17,7 +17,7 @@ import re
 import threading
 import tomllib
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -179,7 +179,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         if not head:
-            self.wfile.write(body)
+            # The browser may move on before the body arrives: then there is nobody to answer.
+            with suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
 
 
 def _compressible(content_type: str) -> bool:
