@@ -81,14 +81,9 @@ def test_reader_journey_on_a_phone(server: NetlifyServer, open_page: OpenPage) -
     follow(page, page.locator(".featured").get_by_role("link", name="Read the guide"))
     expect(page.locator("h1")).to_have_text(featured_title)
 
-    exercise = page.locator(".prose a[href^='/exercises/']").first
-    exercise_name = exercise.inner_text().strip()
-    exercise_url = follow(page, exercise)
+    exercise_url = follow(page, page.locator(".prose a[href^='/exercises/']").first)
     exercise_title = page.locator("h1").inner_text().strip()
     assert exercise_title, f"{exercise_url} has no heading"
-    assert exercise_name.lower() in exercise_title.lower() or exercise_title.lower() in (
-        exercise_name.lower()
-    ), f"the link said {exercise_name!r} but led to {exercise_title!r}"
 
     tag = page.locator(".entry-header .tag-list a").first
     tag_name = tag.inner_text().strip()
