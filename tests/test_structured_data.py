@@ -151,6 +151,6 @@ def test_a_recipe_without_an_image_is_a_warning_naming_the_file(tmp_path: Path) 
     )
     warnings = [w.format() for w in build_in_memory(content).result.warnings]
     assert warnings == [
-        "recipes/toast.md:1: recipe has no 'image'; Google requires one for recipe results"
+        "recipes/toast.md:1:1: recipe has no 'image'; Google requires one for recipe results"
         "\n    hint: add image: /images/<name>.jpg and image_alt"
     ]

@@ -1,18 +1,24 @@
-"""Command line: arguments, logging and exit codes (0 ok, 1 content or template errors, 2 usage)."""
+"""Command line: arguments, logging and exit codes.
+
+0 ok, 1 mistakes in the site's sources or an output folder that cannot be written, 2 bad usage,
+3 a bug in Stride itself. A user never sees a Python traceback unless STRIDE_DEBUG is set.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from .config import ProjectPaths
-from .errors import BuildError, UsageError
+from .errors import BuildError, OutputError, UsageError
 from .model import BuildOptions
 
 COMMANDS = ("build", "serve", "check", "new")
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl+C
 logger = logging.getLogger("stride")
 
 
@@ -64,17 +70,36 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     project = (root or Path.cwd()).absolute()
     try:
         return _run(command, args, project)
-    except BuildError as error:
+    except (BuildError, OutputError) as error:
         print(error.report(), file=sys.stderr)
         return EXIT_ERRORS
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:
+        # A file or folder vanished, is unreadable or the disk is full: name it, and stop.
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_ERRORS
+    except KeyboardInterrupt:
+        if command != "serve":  # Ctrl+C is how the dev server is stopped
+            print("interrupted: the output folder was not changed", file=sys.stderr)
+        return EXIT_OK if command == "serve" else EXIT_INTERRUPTED
+    except Exception as error:
+        if os.environ.get("STRIDE_DEBUG"):
+            raise
+        print(
+            f"internal error: {type(error).__name__}: {error}\n"
+            "    hint: this is a bug in Stride, not a mistake in your site; "
+            "run again with STRIDE_DEBUG=1 to see the traceback, and report it",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
 
 
-def _paths(args: argparse.Namespace, project: Path) -> ProjectPaths:
+def _paths(args: argparse.Namespace, project: Path, command: str) -> ProjectPaths:
     cache: Path | None = project / ".stride-cache"
-    if getattr(args, "no_cache", False):
+    if getattr(args, "no_cache", False) or command == "check":  # check writes nothing at all
         cache = None
     elif getattr(args, "cache", None):
         cache = Path(args.cache).absolute()
@@ -91,7 +116,7 @@ def _paths(args: argparse.Namespace, project: Path) -> ProjectPaths:
 def _run(command: str, args: argparse.Namespace, project: Path) -> int:
     from . import pipeline
 
-    paths = _paths(args, project)
+    paths = _paths(args, project, command)
     if command == "new":
         from .scaffold import AlreadyExists, new_content
 
@@ -105,6 +130,8 @@ def _run(command: str, args: argparse.Namespace, project: Path) -> int:
     if not paths.content.is_dir():
         raise UsageError(f"content folder {paths.content} does not exist")
     options = BuildOptions(args.drafts, args.future, pipeline.today_for_build())
+    if command in ("build", "serve"):
+        _refuse_unsafe_output(paths)
     if command == "serve":
         from .serve import serve
 
@@ -116,14 +143,34 @@ def _run(command: str, args: argparse.Namespace, project: Path) -> int:
     if command == "build":
         from .output import DiskOutput
 
-        if (
-            paths.output in (paths.root, paths.content, paths.templates, paths.static)
-            or paths.output in paths.root.parents
-        ):
-            raise UsageError(f"refusing to use {paths.output} as the output folder")
         output = DiskOutput(paths.output)
     result = pipeline.build(paths, options, output)
     for warning in result.warnings:
         logger.warning("warning: %s", warning.format())
     logger.info("%s", pipeline.describe(result.config, result))
+    if result.changes is not None:
+        for line in result.changes.details():
+            logger.info("%s", line)
     return EXIT_OK
+
+
+def _refuse_unsafe_output(paths: ProjectPaths) -> None:
+    """The build replaces the whole output folder: it must hold nothing the build reads."""
+    output = paths.output.resolve()
+    sources = {
+        "project": paths.root,
+        "content": paths.content,
+        "templates": paths.templates,
+        "static": paths.static,
+    }
+    if paths.cache is not None:
+        sources["cache"] = paths.cache
+    for name, source in sources.items():
+        folder = source.resolve()
+        if output == folder or output in folder.parents:
+            reason = f"it is or holds the {name} folder"
+        elif name != "project" and folder in output.parents:
+            reason = f"it is inside the {name} folder"
+        else:
+            continue
+        raise UsageError(f"refusing to use {paths.output} as the output folder: {reason}")

@@ -16,12 +16,9 @@ class Problem:
     hint: str = ""
 
     def format(self) -> str:
-        where = self.path
-        if self.line:
-            where += f":{self.line}"
-            if self.column:
-                where += f":{self.column}"
-        text = f"{where}: {self.message}"
+        # Always `path:line:column`, the shape editors and CI annotators jump to; a problem with
+        # the whole file (empty, binary, a symlink) points at its start.
+        text = f"{self.path}:{max(self.line, 1)}:{max(self.column, 1)}: {self.message}"
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text
@@ -43,6 +40,19 @@ class BuildError(Exception):
 
 class UsageError(Exception):
     """Bad command-line usage: exit code 2."""
+
+
+class OutputError(Exception):
+    """The output folder cannot be written as asked; nothing was changed. Exit code 1."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def report(self) -> str:
+        hint = f"\n    hint: {self.hint}" if self.hint else ""
+        return f"error: {self.message}{hint}"
 
 
 def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:

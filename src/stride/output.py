@@ -14,9 +14,18 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from .errors import OutputError
+
+try:
+    import fcntl
+except ImportError:  # Windows has none: builds into one folder are then not serialised
+    fcntl = None  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +47,21 @@ class Changes:
     def summary(self) -> str:
         return f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
 
+    def details(self, limit: int = 5) -> list[str]:
+        """One line per kind of change naming its first paths, so a build says what it did."""
+        lines = []
+        for label, paths in (
+            ("added", self.added),
+            ("changed", self.changed),
+            ("removed", self.removed),
+        ):
+            if paths:
+                more = f" and {len(paths) - limit} more" if len(paths) > limit else ""
+                lines.append(f"  {label}: {', '.join(paths[:limit])}{more}")
+        return lines
 
-class UnsafePath(ValueError):
+
+class UnsafePath(OutputError):
     """An output path that would land outside the output folder."""
 
 
@@ -70,7 +92,9 @@ class MemoryOutput:
         self.files: dict[str, bytes] = {}
 
     def write(self, files: Iterable[OutputFile]) -> Changes:
-        new = {str(checked_path(f.path)): f.data for f in files}
+        files = list(files)
+        _check_unique(files)
+        new = {str(f.path): f.data for f in files}
         changes = compare(
             {path: hashlib.sha256(data).hexdigest() for path, data in self.files.items()},
             {path: hashlib.sha256(data).hexdigest() for path, data in new.items()},
@@ -80,9 +104,19 @@ class MemoryOutput:
 
 
 class DiskOutput:
+    """Writes a whole build into a staging folder beside the output, then swaps the two.
+
+    The staging and lock names are derived from the output folder's, so they sit on the same
+    file system (a rename is atomic only there) and a killed build's leftovers are found again.
+    """
+
     def __init__(self, folder: Path) -> None:
-        self.folder = folder.absolute()
+        folder = folder.absolute()
+        # Swap the real folder, not a symlink to it: exchanging a link would move the link away.
+        self.folder = folder.resolve() if folder.is_symlink() else folder
         self.staging = self.folder.with_name(f".{self.folder.name}.staging")
+        self.retired = self.folder.with_name(f".{self.folder.name}.old")
+        self.lock = self.folder.with_name(f".{self.folder.name}.lock")
 
     def read_manifest(self) -> dict[str, str]:
         try:
@@ -93,21 +127,62 @@ class DiskOutput:
 
     def write(self, files: Iterable[OutputFile]) -> Changes:
         files = sorted(files, key=lambda f: f.path)
-        for f in files:
-            checked_path(f.path)
-        old = self.read_manifest()
-        new = manifest_of(files)
-        changes = compare(old, new)
-        self._discard(self.staging)  # left behind by a build that was killed
-        if old == new and self._matches(new):
-            return changes
-        self.staging.mkdir(parents=True)
-        for f in files:
-            self._stage(f, reuse=old.get(str(f.path)) == new[str(f.path)])
-        manifest = json.dumps(new, indent=0, sort_keys=True).encode()
-        (self.staging / MANIFEST).write_bytes(manifest)
-        self._swap()
+        _check_unique(files)
+        with self._locked():
+            self._recover()
+            self._check_folder()
+            old = self.read_manifest()
+            new = manifest_of(files)
+            changes = compare(old, new)
+            _discard(self.staging)  # left behind by a build that was killed
+            if old == new and self._matches(new):
+                return changes
+            self.staging.mkdir()
+            for f in files:
+                self._stage(f, reuse=old.get(str(f.path)) == new[str(f.path)])
+            manifest = json.dumps(new, indent=0, sort_keys=True).encode()
+            (self.staging / MANIFEST).write_bytes(manifest)
+            self._swap()
         return changes
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        # Two builds into one folder (the dev server and a manual build) would share the staging
+        # folder; the second waits. The kernel drops the lock when a process dies, even by SIGKILL.
+        try:
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+            handle = os.open(self.lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise OutputError(f"cannot create {self.folder}: {error.strerror}") from None
+        try:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(handle)
+
+    def _recover(self) -> None:
+        # Without an atomic exchange the swap is two renames; a build killed between them left
+        # the previous output under the retired name: put it back before anything else.
+        if not self.folder.exists() and self.retired.is_dir() and not self.retired.is_symlink():
+            self.retired.rename(self.folder)
+        _discard(self.retired)
+
+    def _check_folder(self) -> None:
+        """Refuse to replace anything that is not an earlier build's output."""
+        if not self.folder.exists():
+            return
+        if not self.folder.is_dir():
+            raise OutputError(
+                f"{self.folder} is a file, not a folder",
+                "choose another --out, or delete the file",
+            )
+        if (self.folder / MANIFEST).is_file() or not any(self.folder.iterdir()):
+            return
+        raise OutputError(
+            f"{self.folder} holds files that Stride did not write (it has no {MANIFEST})",
+            "the build replaces the whole output folder: choose an empty or new --out",
+        )
 
     def _matches(self, manifest: Mapping[str, str]) -> bool:
         # Cheap check that nobody deleted output files behind our back.
@@ -116,32 +191,56 @@ class DiskOutput:
     def _stage(self, output_file: OutputFile, reuse: bool) -> None:
         target = self.staging / output_file.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        previous = self.folder / output_file.path
-        if reuse:
-            try:
-                os.link(previous, target)
-                return
-            except OSError:
-                pass  # previous file missing or on another device: write it afresh
+        if reuse and self._link_unchanged(output_file, target):
+            return
         target.write_bytes(output_file.data)
+
+    def _link_unchanged(self, output_file: OutputFile, target: Path) -> bool:
+        """Hard-link the previous build's file when its bytes are still exactly these."""
+        previous = self.folder / output_file.path
+        try:
+            # The manifest says what we wrote, not what is there now: someone may have edited
+            # or replaced the file (with a symlink, say), so compare before sharing it.
+            if previous.is_symlink() or previous.stat().st_size != len(output_file.data):
+                return False
+            if previous.read_bytes() != output_file.data:
+                return False
+            os.link(previous, target)
+        except OSError:
+            return False  # missing, unreadable, or on another device: write it afresh
+        return True
 
     def _swap(self) -> None:
         if not self.folder.exists():
             self.staging.rename(self.folder)
             return
         if _exchange(self.staging, self.folder):
-            self._discard(self.staging)  # now holds the previous build
+            _discard(self.staging)  # now holds the previous build
             return
-        retired = self.folder.with_name(f".{self.folder.name}.old")
-        self._discard(retired)
-        self.folder.rename(retired)
+        self.folder.rename(self.retired)
         self.staging.rename(self.folder)
-        self._discard(retired)
+        _discard(self.retired)
 
-    @staticmethod
-    def _discard(folder: Path) -> None:
-        if folder.exists():
-            shutil.rmtree(folder)
+
+def _check_unique(files: Sequence[OutputFile]) -> None:
+    """Every path once: a static file and a page at one path would silently overwrite."""
+    for f in files:
+        checked_path(f.path)
+    paths = [str(f.path) for f in files]
+    twice = sorted({path for path, count in Counter(paths).items() if count > 1})
+    if twice:
+        raise OutputError(
+            "two outputs would be written to " + ", ".join(twice),
+            "rename the file in static/ that has the same path as a page",
+        )
+
+
+def _discard(path: Path) -> None:
+    """Remove a leftover staging or retired folder; a link there is unlinked, never followed."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
 
 
 def _exchange(first: Path, second: Path) -> bool:
