@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,7 @@ import yaml
 
 from .errors import Problem, did_you_mean
 from .schema import TYPES_BY_SECTION, CommonMeta, ContentType
-from .urls import is_valid_slug, slugify
+from .urls import is_valid_slug, normalise_tag, slugify
 from .validate import RecordReader
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -50,60 +52,101 @@ class SourceFile:
 
 def walk_sources(content_dir: Path) -> tuple[list[SourceFile], list[Problem]]:
     """Every Markdown file under content_dir, sorted, refusing links that leave the folder."""
+    if not content_dir.is_dir():
+        # Checked here, not only by the command line, so that a dev server whose content folder
+        # vanished reports it instead of publishing an empty site.
+        hint = "check the --content path; it must be a folder of Markdown files"
+        return [], [Problem(str(content_dir), 1, 1, "content folder does not exist", hint)]
     files: list[SourceFile] = []
     problems: list[Problem] = []
-    root = content_dir.resolve()
-    for relative, absolute in _walk(content_dir):
-        if absolute.is_symlink() and not _inside(absolute.resolve(), root):
-            problems.append(
-                Problem(
-                    relative,
-                    0,
-                    0,
-                    "symlink points outside the content folder",
-                    "copy the file into content/ instead of linking to it",
-                )
-            )
-            continue
-        if absolute.is_dir():
-            continue  # a symlinked folder inside content/: its files are walked directly
-        if not relative.endswith(".md"):
-            problems.append(
-                Problem(
-                    relative,
-                    0,
-                    0,
-                    "not a Markdown file",
-                    "content/ holds .md files only; put images in static/",
-                )
-            )
-            continue
-        size = absolute.stat().st_size
-        if size > MAX_FILE_BYTES:
-            problems.append(
-                Problem(
-                    relative,
-                    0,
-                    0,
-                    f"file is too large ({size} bytes)",
-                    f"keep content files under {MAX_FILE_BYTES // 1024} KiB",
-                )
-            )
-            continue
-        files.append(SourceFile(relative, absolute.read_bytes()))
+    root = Path(os.path.realpath(content_dir))
+    walk_errors: list[OSError] = []
+    for relative, absolute in _walk(content_dir, walk_errors):
+        found = _read_source(relative, absolute, root)
+        if isinstance(found, SourceFile):
+            files.append(found)
+        elif found is not None:
+            problems.append(found)
+    for error in walk_errors:
+        where = Path(error.filename or content_dir).relative_to(content_dir).as_posix()
+        problems.append(
+            Problem(where, 1, 1, f"folder cannot be read: {error.strerror}", _UNREADABLE_HINT)
+        )
     return files, problems
 
 
-def _walk(content_dir: Path) -> Iterator[tuple[str, Path]]:
-    for folder, dirnames, filenames in os.walk(content_dir):
-        dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+_UNREADABLE_HINT = "check that it still exists and that you may read it"
+
+
+def _read_source(relative: str, absolute: Path, root: Path) -> SourceFile | Problem | None:
+    """One walked entry as a SourceFile, a Problem, or None for a folder to skip."""
+    name_problem = _name_problem(relative)
+    if name_problem is not None:
+        return name_problem
+    try:
+        info = absolute.stat()  # follows links: a dangling link or a loop raises here
+        if absolute.is_symlink() and not _inside(Path(os.path.realpath(absolute)), root):
+            hint = "copy the file into content/ instead of linking to it"
+            return Problem(relative, 1, 1, "symlink points outside the content folder", hint)
+        if stat.S_ISDIR(info.st_mode):
+            return None  # a symlinked folder inside content/: its files are walked directly
+        if not relative.endswith(".md"):
+            hint = "content/ holds .md files only; put images in static/"
+            return Problem(relative, 1, 1, "not a Markdown file", hint)
+        if not stat.S_ISREG(info.st_mode):
+            hint = "content/ holds ordinary files only"
+            return Problem(relative, 1, 1, "not a regular file (a pipe, socket or device)", hint)
+        data = b""
+        if info.st_size <= MAX_FILE_BYTES:
+            with absolute.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)  # never more, even if the file grew
+    except OSError as error:
+        if absolute.is_symlink():
+            hint = "point the link at an existing file inside content/, or delete it"
+            return Problem(relative, 1, 1, f"broken symlink: {error.strerror}", hint)
+        return Problem(relative, 1, 1, f"file cannot be read: {error.strerror}", _UNREADABLE_HINT)
+    size = max(info.st_size, len(data))
+    if size > MAX_FILE_BYTES:
+        return Problem(
+            relative,
+            1,
+            1,
+            f"file is too large ({size // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB)",
+            "split it into several pages",
+        )
+    return SourceFile(relative, data)
+
+
+def _name_problem(relative: str) -> Problem | None:
+    """File names end up in messages and URLs: they must be text that prints on one line."""
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        # os.walk smuggles undecodable bytes through as surrogates; show them as '?'.
+        shown = relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return Problem(shown, 1, 1, "file name is not UTF-8", "rename the file")
+    if any(unicodedata.category(character) == "Cc" for character in relative):
+        shown = "".join("?" if unicodedata.category(c) == "Cc" else c for c in relative)
+        return Problem(shown, 1, 1, "file name holds a control character", "rename the file")
+    return None
+
+
+def _walk(content_dir: Path, errors: list[OSError]) -> Iterator[tuple[str, Path]]:
+    for folder, dirnames, filenames in os.walk(content_dir, onerror=errors.append):
+        dirnames[:] = sorted(name for name in dirnames if _is_content_name(name))
         base = Path(folder)
-        entries = sorted(name for name in filenames if not name.startswith("."))
+        entries = [name for name in filenames if _is_content_name(name)]
         # Symlinked folders are not descended into, but are checked like files.
-        entries += sorted(name for name in dirnames if (base / name).is_symlink())
+        entries += [name for name in dirnames if (base / name).is_symlink()]
         for name in sorted(entries):
             absolute = base / name
             yield absolute.relative_to(content_dir).as_posix(), absolute
+
+
+def _is_content_name(name: str) -> bool:
+    # Hidden files and editors' backup and lock files (x.md~, #x.md#) come and go while
+    # someone edits; they are never content.
+    return not (name.startswith((".", "#")) or name.endswith("~"))
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -128,15 +171,9 @@ def parse_document(source_file: SourceFile) -> tuple[Document | None, list[Probl
     if isinstance(split, Problem):
         return None, [split]
     yaml_text, body, body_line = split
-    try:
-        node = yaml.compose(yaml_text, Loader=_Loader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line = mark.line + 2 if mark else 0
-        column = mark.column + 1 if mark else 0
-        message = f"invalid YAML in front matter: {error.problem}"
-        hint = "check quoting: values containing ': ' or starting with [ { * & ! need quotes"
-        return None, [Problem(source, line, column, message, hint)]
+    node = _compose(source, yaml_text)
+    if isinstance(node, Problem):
+        return None, [node]
     reader = RecordReader(source, first_line=2)
     if node is None:
         reader.problem_at(None, "front matter is empty", "add at least title, date and summary")
@@ -145,7 +182,8 @@ def parse_document(source_file: SourceFile) -> tuple[Document | None, list[Probl
     if meta is None:
         return None, reader.problems
     slug = _slug_for(source, meta, reader, node)
-    if slug is None or (meta.image and not meta.image_alt):
+    _check_tags(reader, node)
+    if slug is None or reader.problems or (meta.image and not meta.image_alt):
         if meta.image and not meta.image_alt:
             reader.problem_at_key(
                 node,
@@ -159,6 +197,53 @@ def parse_document(source_file: SourceFile) -> tuple[Document | None, list[Probl
     key_lines = tuple((str(key.value), key.start_mark.line + 2) for key, _ in node.value)
     document = Document(source, content_type, slug, meta, body, body_line, digest, key_lines)
     return document, []
+
+
+def _compose(source: str, yaml_text: str) -> yaml.Node | Problem | None:
+    """The front matter as YAML nodes; a syntax error is located on the file's own lines.
+
+    Nodes, not constructed values: aliases stay shared references instead of being expanded,
+    so an alias bomb costs no more than its text, and no tag ever constructs a Python object.
+    """
+    first_line = 2  # the line after the opening '---'
+    try:
+        return yaml.compose(yaml_text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + first_line if mark else first_line
+        column = mark.column + 1 if mark else 1
+        problem = str(error.problem or error.context)
+        lines = yaml_text.split("\n")
+        at = (
+            lines[mark.line][mark.column : mark.column + 1]
+            if mark and mark.line < len(lines)
+            else ""
+        )
+        if at == "\t":
+            problem += " (a tab)"
+        message = f"invalid YAML in front matter: {problem}"
+        return Problem(source, line, column, message, _yaml_hint(problem))
+    except yaml.reader.ReaderError as error:
+        before = yaml_text[: error.position]
+        line = first_line + before.count("\n")
+        column = error.position - (before.rfind("\n") + 1) + 1
+        message = f"front matter holds an invisible control character (#x{error.character:04x})"
+        hint = "delete it; it often comes from copying text out of a PDF or a word processor"
+        return Problem(source, line, column, message, hint)
+    except RecursionError:  # only the pure-Python parser recurses; libyaml caps the depth itself
+        return Problem(
+            source, first_line, 1, "front matter is nested too deeply", "flatten the lists"
+        )
+
+
+def _yaml_hint(problem: str) -> str:
+    if "tab" in problem:
+        return "indent with spaces, not tabs"
+    if "alias" in problem:
+        return "define an anchor (&name) before referring to it (*name), or quote the '*'"
+    if "nesting depth" in problem:
+        return "nest lists and mappings less deeply"
+    return "check quoting: values containing ': ' or starting with [ { * & ! need quotes"
 
 
 def _decode(source_file: SourceFile) -> tuple[str | None, Problem | None]:
@@ -223,6 +308,24 @@ def _split_front_matter(source: str, text: str) -> tuple[str, str, int] | Proble
         "front matter is not closed",
         "add a line '---' after the last front-matter field",
     )
+
+
+def _check_tags(reader: RecordReader, mapping: yaml.Node) -> None:
+    """Each tag becomes a folder name under /tags/: report the ones that cannot, where they are."""
+    if not isinstance(mapping, yaml.MappingNode):
+        return
+    for key_node, value_node in mapping.value:
+        if key_node.value != "tags" or not isinstance(value_node, yaml.SequenceNode):
+            continue
+        for item in value_node.value:
+            name = normalise_tag(str(item.value))
+            if any(separator in name for separator in ("/", "\\", "..")):
+                message = f"tag '{name}' holds '/', '\\' or '..', which cannot be in a URL"
+            elif not slugify(name):
+                message = f"tag '{name}' leaves nothing to use as a URL name"
+            else:
+                continue
+            reader.problem_at(item, message, "use words, digits and spaces, e.g. tags: [strength]")
 
 
 def _slug_for(source: str, meta: CommonMeta, reader: RecordReader, node: yaml.Node) -> str | None:

@@ -78,8 +78,8 @@ def _check(
     unpublished: frozenset[str],
 ) -> tuple[str | None, Problem | None]:
     def problem(message: str, hint: str) -> tuple[None, Problem]:
-        line = _line_of_link(item.document, link.written)
-        return None, Problem(item.document.source, line, 0, message, hint)
+        line, column = _position_of_link(item.document, link.written)
+        return None, Problem(item.document.source, line, column, message, hint)
 
     target: Linkable | None
     if link.kind == "relative":
@@ -142,9 +142,13 @@ def _as_page_url(path: str) -> str:
     return path + "/"
 
 
-def _line_of_link(document: Document, written: str) -> int:
+def _position_of_link(document: Document, written: str) -> tuple[int, int]:
+    """File line and column of the link's target as written, where the fix is typed."""
+    body = document.body
     for needle in (f"]({written}", f"]: {written}", f'href="{written}"', written):
-        index = document.body.find(needle)
+        index = body.find(needle)
         if index >= 0:
-            return document.body_line + document.body.count("\n", 0, index)
-    return document.body_line
+            index += len(needle) - len(written) - (1 if needle.startswith("href") else 0)
+            column = index - (body.rfind("\n", 0, index) + 1) + 1
+            return document.body_line + body.count("\n", 0, index), column
+    return document.body_line, 1

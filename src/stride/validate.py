@@ -24,6 +24,7 @@ _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ITEM = " item"  # ends the key passed down for a list's items, so messages can name the list
 
 
 @functools.cache
@@ -80,6 +81,14 @@ class RecordReader:
         seen: set[str] = set()
         failed = False
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem_at(
+                    key_node,
+                    "a key must be a plain name, not a list or mapping",
+                    "write 'key: value'",
+                )
+                failed = True
+                continue
             key = str(key_node.value)
             if key in seen:
                 self.problem_at(key_node, f"duplicate key '{key}'", "keep only one of them")
@@ -133,14 +142,15 @@ class RecordReader:
         if origin is tuple:
             return self.sequence(args[0], node, key)
         if dataclasses.is_dataclass(kind):
-            record = self.record(kind, node, where=f"each item of '{key}'")  # type: ignore[arg-type]
+            where = f"each item of '{key.removesuffix(_ITEM)}'"
+            record = self.record(kind, node, where=where)  # type: ignore[arg-type]
             if record is None:
                 raise _AlreadyReported(node)
             return record
         if kind is str:
             text = self.scalar(node, key)
             if not text.strip():
-                raise Invalid(node, f"'{key}' is empty", f"write a value after '{key}:'")
+                raise _empty(node, key)
             return text
         if kind is bool:
             return self.boolean(node, key)
@@ -153,13 +163,20 @@ class RecordReader:
     def scalar(self, node: yaml.Node, key: str) -> str:
         if not isinstance(node, yaml.ScalarNode):
             shape = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+            if key.endswith(_ITEM):
+                name = key.removesuffix(_ITEM)
+                raise Invalid(
+                    node,
+                    f"each item of '{name}' must be a single value, not {shape}",
+                    f"write '{name}: [first, second]'",
+                )
             raise Invalid(
                 node,
                 f"'{key}' must be a single value, not {shape}",
                 f"write '{key}: value' on one line",
             )
         if node.tag == _NULL:
-            raise Invalid(node, f"'{key}' is empty", f"write a value after '{key}:'")
+            raise _empty(node, key)
         return str(node.value)
 
     def sequence(self, item_kind: Any, node: yaml.Node, key: str) -> tuple[Any, ...]:
@@ -175,7 +192,7 @@ class RecordReader:
         failed = False
         for item in node.value:
             try:
-                items.append(self.value(item_kind, item, f"{key} item"))
+                items.append(self.value(item_kind, item, key + _ITEM))
             except _AlreadyReported:
                 failed = True
             except Invalid as error:
@@ -224,6 +241,13 @@ class _AlreadyReported(Invalid):
 
     def __init__(self, node: yaml.Node) -> None:
         super().__init__(node, "")
+
+
+def _empty(node: yaml.Node, key: str) -> Invalid:
+    if key.endswith(_ITEM):
+        name = key.removesuffix(_ITEM)
+        return Invalid(node, f"'{name}' has an empty item", "write a value in it, or remove it")
+    return Invalid(node, f"'{key}' is empty", f"write a value after '{key}:'")
 
 
 def _yaml_example(example: object) -> str:
