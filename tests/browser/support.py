@@ -34,6 +34,8 @@ CHROME_FLAGS = (
 )
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+# axe-core rule tags: WCAG 2.0 to 2.2 at levels A and AA, and axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 INSTALL_HINT = "run `python3 tasks.py test`, which installs it (or `npm ci --ignore-scripts`)"
 
 
@@ -164,6 +166,31 @@ class PageWatch:
             + [f"failed request: {text}" for text in self.failed_requests]
             + [f"missing header: {text}" for text in self.header_problems]
         )
+
+
+def axe_violations(page: Page, selector: str | None = None) -> list[str]:
+    """Run axe-core on the page (or one part of it) and describe each violation it finds.
+
+    axe is evaluated through the DevTools protocol, so the page keeps its strict CSP.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(node_file("axe-core/axe.min.js").read_text(encoding="utf-8"))
+    results: dict[str, Any] = page.evaluate(
+        """([selector, tags]) => axe.run(selector ? document.querySelector(selector) : document, {
+            runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]
+        })""",
+        [selector, AXE_TAGS],
+    )
+    assert results["passes"], f"axe passed no rule on {page.url}: it did not really run"
+    path = urlsplit(page.url).path
+    return [
+        f"{path}: [{violation['impact']}] {violation['id']}: {violation['help']} -> "
+        + "; ".join(
+            f"{' '.join(node['target'])}: {node.get('failureSummary', '').splitlines()[-1:]}"
+            for node in violation["nodes"][:5]
+        )
+        for violation in results["violations"]
+    ]
 
 
 def has_horizontal_scroll(page: Page) -> bool:

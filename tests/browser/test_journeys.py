@@ -19,6 +19,7 @@ from tests.browser.netlify_server import NetlifyServer, Submission
 from tests.browser.support import (
     PHONE,
     assert_focus_visible,
+    axe_violations,
     focused,
     has_horizontal_scroll,
     tab_order,
@@ -115,6 +116,7 @@ def test_newsletter_signs_up_in_place_with_javascript(
     expect(status).not_to_have_class("form-status is-error")
     expect(page).to_have_url(server.url("/"))
     expect(form.locator("input[type=email]")).to_have_value("")
+    assert axe_violations(page, "form[data-newsletter]") == []
     submission = only_new_submission(server, before)
     assert submission.path == "/", f"with JavaScript the form should POST to '/': {submission}"
     assert_newsletter_fields(submission, netlify_name(form))
@@ -125,7 +127,7 @@ def test_newsletter_signs_up_in_place_with_javascript(
 def test_newsletter_says_so_when_the_signup_fails(
     server: NetlifyServer, open_page: OpenPage
 ) -> None:
-    watch = open_page()
+    watch = open_page(color_scheme="dark")
     page = watch.page
     page.goto(server.url("/"))
     form = newsletter_form(page)
@@ -139,6 +141,7 @@ def test_newsletter_says_so_when_the_signup_fails(
     expect(status).to_have_class("form-status is-error")
     expect(form.locator("input[type=email]")).to_have_value(EMAIL)  # kept, to try again
     expect(form.locator("button[type=submit]")).to_be_enabled()
+    assert axe_violations(page, "form[data-newsletter]") == []  # the error colour, in dark mode
     failure = f"POST {server.url('/')}: 500"
     assert failure in watch.failed_requests, watch.failed_requests
     unexpected = [
