@@ -162,7 +162,7 @@ def test_template_edit_renders_only_the_pages_that_use_it(
     with caplog.at_level(logging.DEBUG, logger="stride.pipeline"):
         warm_build(paths)
     recipes = len(list((paths.content / "recipes").glob("*.md")))
-    assert f"rendered {recipes} of " in caplog.text
+    assert f"render {recipes} of " in caplog.text
 
 
 def test_body_edit_does_not_render_pages_that_only_list_the_entry(
@@ -174,7 +174,7 @@ def test_body_edit_does_not_render_pages_that_only_list_the_entry(
         file.write("\nOne more sentence.\n")
     with caplog.at_level(logging.DEBUG, logger="stride.pipeline"):
         warm_build(paths)
-    rendered = int(re.search(r"rendered (\d+) of (\d+) pages", caplog.text).group(1))  # type: ignore[union-attr]
+    rendered = int(re.search(r"render (\d+) of (\d+) pages", caplog.text).group(1))  # type: ignore[union-attr]
     assert 1 <= rendered <= 2  # the article itself, and the feed if it is among the newest
 
 

@@ -26,10 +26,18 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .content import Document
-from .markdown import EXTENSIONS, RenderedBody
+from .config import ProjectPaths
+from .output import DiskOutput, MemoryOutput
+
+if TYPE_CHECKING:  # this module is imported before a build knows whether it has work to do
+    from collections.abc import Sequence
+
+    from .content import Document, SourceFile
+    from .markdown import RenderedBody
+    from .model import BuildOptions
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +97,6 @@ def stamp() -> str:
             "stride": __version__,
             "code": code.hexdigest(),
             "python": sys.version,
-            "extensions": list(EXTENSIONS),
             **versions,
         },
         sort_keys=True,
@@ -203,3 +210,52 @@ def save_cache(folder: Path | None, data: BuildCache) -> None:
         Path(temporary).replace(cache_path(folder))
     except OSError as error:
         logger.warning("notice: could not write the build cache in %s: %s", folder, error)
+
+
+def inputs_digest(paths: ProjectPaths, options: BuildOptions, sources: Sequence[SourceFile]) -> str:
+    """Every byte a build reads, and where it writes: equal digests mean an equal build."""
+    hasher = hashlib.sha256()
+    where = (options.include_drafts, options.include_future, str(paths.output))
+    hasher.update(repr(where).encode())
+    for source in sources:
+        hasher.update(f"content/{source.source}\0".encode() + hashlib.sha256(source.data).digest())
+    for folder in (paths.templates, paths.static):
+        for path in sorted(_files_under(folder)):
+            hasher.update(f"{path}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
+    if paths.settings.exists():
+        hasher.update(b"settings\0" + paths.settings.read_bytes())
+    return hasher.hexdigest()
+
+
+def _files_under(folder: Path) -> list[Path]:
+    found = []
+    for root, _, names in os.walk(folder, followlinks=True):
+        found += [Path(root) / name for name in names]
+    return found
+
+
+def manifest_digest(manifest: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+
+
+def unchanged_build(
+    last: LastBuild | None,
+    options: BuildOptions,
+    inputs: str,
+    output: DiskOutput | MemoryOutput | None,
+) -> LastBuild | None:
+    """The last build, if it read the same inputs and its output is still there untouched."""
+    if not isinstance(output, DiskOutput):
+        return None
+    if last is None or last.inputs != inputs:
+        return None
+    if last.valid_until is not None and options.today >= last.valid_until:
+        return None  # a future-dated entry is due today
+    manifest = output.read_manifest()
+    if manifest_digest(manifest) != last.manifest:
+        return None
+    folder = str(output.folder)
+    # Plain strings: pathlib costs more than the stat itself for thousands of files.
+    if not all(os.path.isfile(os.path.join(folder, path)) for path in manifest):  # noqa: PTH113, PTH118
+        return None
+    return last

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from .assets import Assets
 from .audit import audit_pages
-from .cache import BuildCache, CachedPage, LastBuild, Read, read_last_build
-from .config import ProjectPaths
-from .content import Document, SourceFile
+from .cache import BuildCache, CachedPage, LastBuild, Read, manifest_digest
+from .content import Document
 from .errors import Problem
 from .markdown import RenderedBody, convert_many
 from .model import BuildOptions, Page, Site, is_published
@@ -49,54 +45,6 @@ class _Outcome:
     file: OutputFile | None
     reads: tuple[tuple[Read, str], ...] | None
     problems: list[Problem]
-
-
-def inputs_digest(paths: ProjectPaths, options: BuildOptions, sources: Sequence[SourceFile]) -> str:
-    """Every byte a build reads, and where it writes: equal digests mean an equal build."""
-    hasher = hashlib.sha256()
-    where = (options.include_drafts, options.include_future, str(paths.output))
-    hasher.update(repr(where).encode())
-    for source in sources:
-        hasher.update(f"content/{source.source}\0".encode() + hashlib.sha256(source.data).digest())
-    for folder in (paths.templates, paths.static):
-        for path in sorted(_files_under(folder)):
-            hasher.update(f"{path}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
-    if paths.settings.exists():
-        hasher.update(b"settings\0" + paths.settings.read_bytes())
-    return hasher.hexdigest()
-
-
-def _files_under(folder: Path) -> list[Path]:
-    found = []
-    for root, _, names in os.walk(folder, followlinks=True):
-        found += [Path(root) / name for name in names]
-    return found
-
-
-def manifest_digest(manifest: dict[str, str]) -> str:
-    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
-
-
-def unchanged_build(
-    paths: ProjectPaths,
-    options: BuildOptions,
-    inputs: str,
-    output: DiskOutput | MemoryOutput | None,
-) -> LastBuild | None:
-    """The last build, if it read the same inputs and its output is still there untouched."""
-    if not isinstance(output, DiskOutput):
-        return None
-    last = read_last_build(paths.cache)
-    if last is None or last.inputs != inputs:
-        return None
-    if last.valid_until is not None and options.today >= last.valid_until:
-        return None  # a future-dated entry is due today
-    manifest = output.read_manifest()
-    if manifest_digest(manifest) != last.manifest:
-        return None
-    if not all((output.folder / path).is_file() for path in manifest):
-        return None
-    return last
 
 
 def next_publication(documents: Sequence[Document], options: BuildOptions) -> datetime.date | None:
@@ -204,3 +152,41 @@ def render_changed(
     ordered = [files[page.route.url] for page in site.pages if page.route.url in files]
     problems = unique_problems(problems)
     return RenderedSite(ordered + static, pages, reader.entries, problems, len(fresh))
+
+
+def summarise(
+    inputs: str,
+    output: DiskOutput | MemoryOutput,
+    documents: Sequence[Document],
+    options: BuildOptions,
+    *,
+    warnings: Sequence[Problem],
+    files: Sequence[OutputFile],
+) -> LastBuild | None:
+    """What the next build needs to tell that nothing changed; only output on disk can tell."""
+    if not isinstance(output, DiskOutput):
+        return None
+    return LastBuild(
+        inputs,
+        manifest_digest(output.read_manifest()),
+        next_publication(documents, options),
+        tuple((w.path, w.line, w.column, w.message, w.hint) for w in warnings),
+        len(files),
+        sum(1 for f in files if f.path.suffix == ".html"),
+    )
+
+
+def next_cache(
+    documents: Sequence[Document],
+    bodies: Mapping[str, RenderedBody],
+    rendered: RenderedSite,
+    last_build: LastBuild | None,
+) -> BuildCache:
+    """The cache for the next build: exactly this build's documents, bodies and pages."""
+    return BuildCache(
+        {(doc.source, doc.digest): doc for doc in documents},
+        {(doc.source, doc.digest): bodies[doc.source] for doc in documents},
+        rendered.pages,
+        rendered.entries,
+        last_build,
+    )

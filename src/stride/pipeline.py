@@ -11,25 +11,24 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .assets import collect_assets
-from .cache import BuildCache, LastBuild, load_cache, save_cache
-from .config import ProjectPaths, SiteConfig, load_config
-from .content import parse_documents, walk_sources
-from .errors import BuildError, Problem
-from .incremental import (
-    convert_bodies,
+from .cache import (
+    BuildCache,
+    LastBuild,
     inputs_digest,
-    manifest_digest,
-    next_publication,
-    previous_output,
-    render_changed,
+    load_cache,
+    read_last_build,
+    save_cache,
     unchanged_build,
 )
-from .model import BuildOptions, Site, build_site
+from .config import ProjectPaths, SiteConfig, load_config
+from .content import walk_sources
+from .errors import BuildError, Problem
 from .output import Changes, DiskOutput, MemoryOutput, OutputFile
-from .render import check_templates, make_environment
-from .seo import search_warnings
+
+if TYPE_CHECKING:
+    from .model import BuildOptions, Site
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +42,7 @@ class BuildResult:
     seconds: float
     config: SiteConfig
     unchanged: LastBuild | None = None  # the last build, when this one found nothing to do
+    cache: BuildCache | None = None  # for the next build, when the caller keeps it in memory
 
 
 def today_for_build() -> datetime.date:
@@ -57,27 +57,49 @@ def build(
     paths: ProjectPaths,
     options: BuildOptions,
     output: DiskOutput | MemoryOutput | None = None,
+    kept: BuildCache | None = None,
 ) -> BuildResult:
     """Build the site; raise BuildError listing every problem, leaving the output untouched.
 
     With a cache folder (paths.cache), unchanged files are not parsed or converted again and
-    pages whose inputs did not change are not rendered again; the output is the same.
+    pages whose inputs did not change are not rendered again; the output is the same. A caller
+    that lives across builds (the dev server) passes the last result's cache as `kept`: the
+    cache folder is then neither read nor written.
     """
     started = time.perf_counter()
     config = load_config(paths.settings)
     sources, problems = walk_sources(paths.content)
     inputs = inputs_digest(paths, options, sources)
-    last = None if problems else unchanged_build(paths, options, inputs, output)
+    last_build = kept.last_build if kept is not None else read_last_build(paths.cache)
+    last = None if problems else unchanged_build(last_build, options, inputs, output)
     if last is not None:
         warnings = tuple(Problem(*warning) for warning in last.warnings)
         seconds = time.perf_counter() - started
-        return BuildResult(None, (), Changes((), (), ()), warnings, seconds, config, last)
-    cache = load_cache(paths.cache)
+        return BuildResult(None, (), Changes((), (), ()), warnings, seconds, config, last, kept)
+    lap = _Laps(started)
+    # Imported here, not above: a build with nothing to do never needs Jinja, Markdown & co.
+    from .assets import collect_assets
+    from .content import parse_documents
+    from .incremental import (
+        convert_bodies,
+        next_cache,
+        previous_output,
+        render_changed,
+        summarise,
+    )
+    from .model import build_site
+    from .render import check_templates, make_environment
+    from .seo import search_warnings
+
+    cache = kept if kept is not None else load_cache(paths.cache)
+    lap("read sources and cache")
 
     # Phase one: read, validate and link everything.
     documents, found = parse_documents(sources, cache.documents)
     problems += found
+    lap("parse")
     bodies = convert_bodies(documents, cache)
+    lap("convert Markdown")
     assets, asset_problems = collect_assets(paths.static)
     env = make_environment(paths.templates, paths.cache / "templates" if paths.cache else None)
     problems += asset_problems + check_templates(env)
@@ -88,39 +110,40 @@ def build(
     )
     if site is None:
         raise BuildError(problems)
+    lap("link the site")
 
     # Phase two: render (or reuse) every page, then write the whole site at once.
     rendered = render_changed(site, assets, env, cache, previous_output(output))
     if rendered.problems:
         raise BuildError(rendered.problems)
+    lap(f"render {rendered.rendered} of {len(site.pages)} pages")
     warnings = tuple(search_warnings(documents))
     changes = output.write(rendered.files) if output is not None else None
+    lap("write")
+    cache_next = None
     if output is not None:
-        last_build = None
-        if isinstance(output, DiskOutput):
-            last_build = LastBuild(
-                inputs,
-                manifest_digest(output.read_manifest()),
-                next_publication(documents, options),
-                tuple(_fields(warning) for warning in warnings),
-                len(rendered.files),
-                sum(1 for f in rendered.files if f.path.suffix == ".html"),
-            )
-        cache_next = BuildCache(
-            {(doc.source, doc.digest): doc for doc in documents},
-            {(doc.source, doc.digest): bodies[doc.source] for doc in documents},
-            rendered.pages,
-            rendered.entries,
-            last_build,
+        summary = summarise(
+            inputs, output, documents, options, warnings=warnings, files=rendered.files
         )
-        save_cache(paths.cache, cache_next)
-    logger.debug("rendered %d of %d pages", rendered.rendered, len(site.pages))
+        cache_next = next_cache(documents, bodies, rendered, summary)
+        if kept is None:
+            save_cache(paths.cache, cache_next)
+            lap("save cache")
     seconds = time.perf_counter() - started
-    return BuildResult(site, tuple(rendered.files), changes, warnings, seconds, config)
+    files = tuple(rendered.files)
+    return BuildResult(site, files, changes, warnings, seconds, config, None, cache_next)
 
 
-def _fields(problem: Problem) -> tuple[str, int, int, str, str]:
-    return (problem.path, problem.line, problem.column, problem.message, problem.hint)
+class _Laps:
+    """Logs, at debug level, how long each step of a build took: where to look before optimising."""
+
+    def __init__(self, started: float) -> None:
+        self._last = started
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        logger.debug("%s: %.3f s", step, now - self._last)
+        self._last = now
 
 
 def describe(config: SiteConfig, result: BuildResult) -> str:

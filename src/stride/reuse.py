@@ -97,14 +97,22 @@ class RecordedCall:
         return self._method(*args, **kwargs)
 
 
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None), datetime.date})
+
+
 def shape(value: object) -> object:
     """A value as plain, ordered data: entries by URL, sets sorted, dataclasses by field."""
+    kind = type(value)  # exact types first: this runs for every value of every page
+    if kind in _PLAIN:
+        return value
+    if kind is tuple or kind is list:
+        return tuple([shape(item) for item in value])  # type: ignore[attr-defined]
+    if kind is Entry:
+        return ("Entry", value.url)  # type: ignore[attr-defined]
+    if kind is Tag:
+        return ("Tag", value.ref.slug)  # type: ignore[attr-defined]
     if value is None or isinstance(value, (str, int, float, bytes, datetime.date)):
         return value
-    if isinstance(value, Entry):
-        return ("Entry", value.url)
-    if isinstance(value, Tag):
-        return ("Tag", value.ref.slug)
     if isinstance(value, (tuple, list)):
         return tuple(shape(item) for item in value)
     if isinstance(value, (set, frozenset)):

@@ -18,6 +18,7 @@ from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
 from tornado import ioloop, web
 
+from .cache import BuildCache, save_cache
 from .config import ProjectPaths, load_config
 from .errors import BuildError
 from .model import BuildOptions
@@ -38,6 +39,9 @@ class BuildState:
     report: str = ""
     builds: int = 0
     pending: Any = field(default=None)
+    # The build cache, kept in memory between rebuilds: loading and saving it would cost more
+    # than the rebuild. It is saved to the cache folder when the server stops.
+    cache: BuildCache | None = None
 
 
 class _PollingWatcher(Watcher):  # type: ignore[misc]
@@ -108,12 +112,13 @@ def serve(paths: ProjectPaths, options: BuildOptions, host: str, port: int) -> N
     def rebuild(reload_browsers: bool = True) -> None:
         state.pending = None
         try:
-            result = build(paths, options, output)
+            result = build(paths, options, output, state.cache)
         except BuildError as error:
             state.report = error.report()
             logger.error("%s", state.report)
         else:
             state.report = ""
+            state.cache = result.cache or state.cache
             logger.info("%s", describe(load_config(paths.settings), result))
         state.builds += 1
         if reload_browsers:
@@ -132,4 +137,8 @@ def serve(paths: ProjectPaths, options: BuildOptions, host: str, port: int) -> N
         if watched.exists():
             server.watch(str(watched), changed, delay="forever")
     logger.info("Serving %s on http://%s:%d/ (Ctrl+C to stop)", paths.output, host, port)
-    server.serve(port=port, host=host, root=str(paths.output), restart_delay=0)
+    try:
+        server.serve(port=port, host=host, root=str(paths.output), restart_delay=0)
+    finally:
+        if state.cache is not None:
+            save_cache(paths.cache, state.cache)
