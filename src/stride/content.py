@@ -17,12 +17,11 @@ from pathlib import Path
 import yaml
 
 from .errors import Problem, did_you_mean
+from .limits import MAX_FILE_BYTES, MAX_FRONT_MATTER_BYTES
 from .schema import TYPES_BY_SECTION, CommonMeta, ContentType
 from .urls import is_valid_slug, normalise_tag, slugify
 from .validate import RecordReader
 
-MAX_FILE_BYTES = 1024 * 1024
-MAX_FRONT_MATTER_BYTES = 64 * 1024
 FENCE = "---"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same nodes, faster
 

@@ -28,8 +28,14 @@ class BuildError(Exception):
     """Raised when a build found problems in its inputs; carries every one of them."""
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
-        self.problems = tuple(sorted(problems))
+        # Sorted by file, then line; a problem found twice (a YAML alias used nine times, a
+        # template mistake on every page) is listed once.
+        self.problems = tuple(sorted(set(problems)))
         super().__init__(self.report())
+
+    def __reduce__(self) -> tuple[type[BuildError], tuple[tuple[Problem, ...]]]:
+        # Rebuilt from its problems, not its message, when a worker process sends it back.
+        return (BuildError, (self.problems,))
 
     def report(self) -> str:
         count = len(self.problems)

@@ -18,6 +18,14 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from .errors import BuildError
+from .limits import (
+    CONVERT_SECONDS,
+    TooSlow,
+    deadline,
+    too_deep_to_convert,
+    too_slow_to_convert,
+)
 from .parallel import map_in_shares, worker_count
 
 EXTENSIONS = (
@@ -138,7 +146,13 @@ class BodyConverter:
         self._md.reset()
         self._collector.source = source
         self._collector.links = []
-        html = self._md.convert(body)
+        try:
+            with deadline(CONVERT_SECONDS):  # Python-Markdown is quadratic on some input
+                html = self._md.convert(body)
+        except TooSlow:
+            raise BuildError([too_slow_to_convert(source)]) from None
+        except RecursionError:  # e.g. thousands of nested '*'
+            raise BuildError([too_deep_to_convert(source)]) from None
         toc = tuple(_toc_entry(token) for token in getattr(self._md, "toc_tokens", []))
         html = sanitise(html)
         anchors = frozenset(re.findall(r'\sid="([^"]+)"', html))
