@@ -91,6 +91,15 @@ def table(run: dict[str, object]) -> str:
             f"| {tool.capitalize()} (median of {runs(tool, 'cold')}) | {seconds:.2f} s "
             f"| {seconds / cold:.2f}x | {goal}{met} |"
         )
+    latency = run.get("serve_latency")
+    if isinstance(latency, dict):
+        runs_s = ", ".join(f"{value:.2f}" for value in latency["runs_s"])
+        met = " ✅" if latency["median_s"] < 0.5 else " ❌"
+        lines += [
+            "",
+            f"Dev server, from saving an article to the server answering with the changed page: "
+            f"median **{latency['median_s']:.2f} s** (runs: {runs_s} s; goal < 0.5 s{met}).",
+        ]
     identical = run.get("identical_to_cold")
     if identical is not None:
         verdict = "byte-identical" if identical else "**different**"

@@ -254,19 +254,10 @@ def bench_one(size: int, storage: str, work: Path, args: argparse.Namespace) -> 
     rounds(no_change, args.runs)
     rounds(one_edit, args.runs)
     rounds(template, args.runs)
-    identical = None
-    if args.verify:
-        print("-- checking warm output against a cold build", flush=True)
-        reference = work / "stride-cold"
-        command = [*stride[:-2], "--out", str(reference), "--no-cache"]
-        subprocess.run(command, check=True, cwd=project)
-        diff = subprocess.run(
-            ["diff", "-rq", "-x", ".stride-manifest.json", str(out), str(reference)],
-            capture_output=True,
-            check=False,
-        )
-        identical = diff.returncode == 0
-        print(f"  identical: {identical}", flush=True)
+    identical = same_as_cold(stride, project, out, work) if args.verify else None
+    latency = None
+    if storage == "tmpfs" and str(size) in args.latency_sizes.split(","):
+        latency = serve_latency(project, content, args.runs)
     scenarios = [*cold, *peer_runs, *no_change, *one_edit, *template]
     result = {
         "size": size,
@@ -275,6 +266,7 @@ def bench_one(size: int, storage: str, work: Path, args: argparse.Namespace) -> 
         "floor": floor,
         "cores": os.cpu_count(),
         "identical_to_cold": identical,
+        "serve_latency": latency,
         "scenarios": [s.summary() for s in scenarios],
     }
     shutil.rmtree(work, ignore_errors=True)
@@ -284,6 +276,31 @@ def bench_one(size: int, storage: str, work: Path, args: argparse.Namespace) -> 
 def hugo_binary(peers: Path) -> Path:
     """The binary itself: the package's `hugo` script would add a Python start-up to each run."""
     return next((peers / "venv" / "lib").glob("python*/site-packages/hugo/binaries/hugo"))
+
+
+def same_as_cold(stride: list[str], project: Path, out: Path, work: Path) -> bool:
+    print("-- checking warm output against a cold build", flush=True)
+    reference = work / "stride-cold"
+    command = [*stride[:-2], "--out", str(reference), "--no-cache"]
+    subprocess.run(command, check=True, cwd=project)
+    diff = subprocess.run(
+        ["diff", "-rq", "-x", ".stride-manifest.json", str(out), str(reference)],
+        capture_output=True,
+        check=False,
+    )
+    print(f"  identical: {diff.returncode == 0}", flush=True)
+    return diff.returncode == 0
+
+
+def serve_latency(project: Path, content: Path, runs: int) -> dict[str, object]:
+    print("-- dev server: save to served page", flush=True)
+    script = [sys.executable, str(BENCH / "serve_latency.py"), str(project), str(content)]
+    measured = subprocess.run(
+        [*script, "--runs", str(runs)], check=True, capture_output=True, text=True
+    )
+    latency: dict[str, object] = json.loads(measured.stdout.strip().splitlines()[-1])
+    print(f"  median {latency['median_s']:.3f} s", flush=True)
+    return latency
 
 
 def _in(folder: Path, *names: str) -> list[Path]:
@@ -347,6 +364,7 @@ def main() -> int:
     parser.add_argument("--tmpfs", type=Path, default=Path("/dev/shm/stride-bench"))
     parser.add_argument("--disk", type=Path, default=BENCH / "work")
     parser.add_argument("--no-verify", dest="verify", action="store_false")
+    parser.add_argument("--latency-sizes", default="4000", help="sizes to time the dev server at")
     parser.add_argument("--large-on-disk", action="store_true", help="sizes above 4,000 on disk")
     parser.add_argument("--results", type=Path, default=BENCH / "results")
     args = parser.parse_args()

@@ -48,6 +48,7 @@ _SOURCE_ROOT = Path(__file__).resolve().parent
 
 DocumentKey = tuple[str, str]  # (source path, SHA-256 of the file)
 Read = tuple[object, ...]  # see reuse.py
+Reads = tuple[tuple[Read, str], ...]  # reads with the digest of the value each gave
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,9 @@ class CachedPage:
     """A page of the last build. Its bytes are in that build's output, checked by their hash."""
 
     fingerprint: str  # digest of the page's own context (see reuse.py)
-    reads: tuple[tuple[Read, str], ...]  # what its render read, with each value's digest
+    reads: Reads  # what its render read, with each value's digest: templates, site, tags
+    entry_reads: Reads  # the fields of entries it read, likewise
+    entries: frozenset[str]  # URLs of those entries: if none changed, entry_reads all hold
     sha256: str  # of the bytes written
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .assets import Assets
 from .audit import audit_pages
-from .cache import BuildCache, CachedPage, LastBuild, Read, manifest_digest
+from .cache import BuildCache, CachedPage, LastBuild, Reads, manifest_digest
 from .content import Document
 from .errors import Problem
 from .markdown import RenderedBody, convert_many
@@ -43,7 +44,7 @@ class _Outcome:
 
     url: str
     file: OutputFile | None
-    reads: tuple[tuple[Read, str], ...] | None
+    reads: tuple[Reads, Reads, frozenset[str]] | None  # see SiteReader.record
     problems: list[Problem]
 
 
@@ -73,13 +74,15 @@ def previous_output(output: DiskOutput | MemoryOutput | None) -> Callable[[str],
     """Reads a file of the last build's output; cached pages keep only its hash, not its bytes."""
 
     def from_disk(path: str) -> bytes | None:
-        assert isinstance(output, DiskOutput)
         try:
-            return (output.folder / path).read_bytes()
+            # A plain path string: pathlib costs more than the read for thousands of files.
+            with open(os.path.join(folder, path), "rb") as file:  # noqa: PTH118, PTH123
+                return file.read()
         except OSError:
             return None
 
     if isinstance(output, DiskOutput):
+        folder = str(output.folder)
         return from_disk
     if isinstance(output, MemoryOutput):
         return output.files.get
@@ -101,14 +104,26 @@ def render_changed(
 
     reader = SiteReader(site, template_source, cache.entries)
     settings = digest((site.config, dict(assets.urls), dict(assets.image_sizes)))
-    contexts = {page.route.url: page_context(page, site) for page in site.pages}
+
+    def check_share(share: Sequence[Page]) -> list[tuple[str, bool]]:
+        # Each page's fingerprint, and whether its cached copy still holds. The SEO data of
+        # every page is computed for this, which is why it is spread over the cores too.
+        checked = []
+        for page in share:
+            fingerprint = page_fingerprint(page, page_context(page, site), settings)
+            cached = cache.pages.get(str(page.route.output))
+            holds = cached is not None and reader.still_holds(cached, fingerprint)
+            checked.append((fingerprint, holds))
+        return checked
+
+    workers = worker_count() if len(site.pages) >= PARALLEL_MIN_PAGES else 1
+    checks = map_in_shares(check_share, site.pages, workers=workers)
     files: dict[str, OutputFile] = {}
     pages: dict[str, CachedPage] = {}
     fresh: list[tuple[Page, str]] = []
-    for page in site.pages:
-        fingerprint = page_fingerprint(page, contexts[page.route.url], settings)
+    for page, (fingerprint, holds) in zip(site.pages, checks, strict=True):
         cached = cache.pages.get(str(page.route.output))
-        if cached is not None and reader.still_holds(cached, fingerprint):
+        if holds and cached is not None:
             data = previous(str(page.route.output))
             if data is not None and hashlib.sha256(data).hexdigest() == cached.sha256:
                 files[page.route.url] = OutputFile(page.route.output, data)
@@ -124,9 +139,7 @@ def render_changed(
         outcomes = []
         for page, _ in share:
             recorders: dict[str, Recorder] = {}
-            rendered, problems = render_pages(
-                site, assets, env, [page], contexts=contexts, recorders=recorders
-            )
+            rendered, problems = render_pages(site, assets, env, [page], recorders=recorders)
             recorder = recorders.get(page.route.url)
             reads = share_reader.record(recorder) if recorder and not problems else None
             if rendered:
@@ -147,8 +160,7 @@ def render_changed(
         files[page.route.url] = outcome.file
         if outcome.reads is not None:
             sha256 = hashlib.sha256(outcome.file.data).hexdigest()
-            cached_page = CachedPage(fingerprint, outcome.reads, sha256)
-            pages[str(page.route.output)] = cached_page
+            pages[str(page.route.output)] = CachedPage(fingerprint, *outcome.reads, sha256)
     ordered = [files[page.route.url] for page in site.pages if page.route.url in files]
     problems = unique_problems(problems)
     return RenderedSite(ordered + static, pages, reader.entries, problems, len(fresh))

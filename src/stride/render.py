@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -153,13 +153,12 @@ def render_pages(
     env: jinja2.Environment,
     pages: Iterable[Page] | None = None,
     *,
-    contexts: Mapping[str, Mapping[str, object]] | None = None,
     recorders: MutableMapping[str, Recorder] | None = None,
 ) -> tuple[list[OutputFile], list[Problem]]:
     """Render every page (or the given ones); template mistakes are collected, not raised.
 
-    `contexts` holds page_context() already computed, by URL; `recorders`, when given, gets what
-    each page's render read, by URL (the environment must then be an Environment).
+    `recorders`, when given, gets what each page's render read, by URL (the environment must
+    then be an Environment).
     """
     files: list[OutputFile] = []
     problems: list[Problem] = []
@@ -174,7 +173,7 @@ def render_pages(
     )
     for page in site.pages if pages is None else pages:
         try:
-            context = contexts[page.route.url] if contexts else page_context(page, site)
+            context = page_context(page, site)
             if recorders is not None and isinstance(env, Environment):
                 with env.recording(Recorder(site)) as recorder:
                     html = env.get_template(page.template).render(page=page, **context)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
-from .cache import CachedPage, Read
+from .cache import CachedPage, Read, Reads
 from .model import Entry, Page, Site, Tag
 
 MAPPINGS = frozenset({"related", "backlinks"})  # read key by key, so one change stays local
@@ -204,18 +204,24 @@ class SiteReader:
     def still_holds(self, cached: CachedPage, fingerprint: str) -> bool:
         if cached.fingerprint != fingerprint:
             return False
-        for read, value in cached.reads:
-            if read[0] == "entry" and read[1] in self._unchanged:
-                continue
-            if self.digest(read) != value:
-                return False
-        return True
+        if not all(self.digest(read) == value for read, value in cached.reads):
+            return False
+        if cached.entries <= self._unchanged:  # the common case, checked at C speed
+            return True
+        return all(
+            read[1] in self._unchanged or self.digest(read) == value
+            for read, value in cached.entry_reads
+        )
 
-    def record(self, recorder: Recorder) -> tuple[tuple[Read, str], ...] | None:
-        """The reads of a fresh render with their digests, or None if it cannot be reused."""
+    def record(self, recorder: Recorder) -> tuple[Reads, Reads, frozenset[str]] | None:
+        """A fresh render's reads with their digests (site and templates, then entries) and the
+        URLs of the entries read; None if the page cannot be reused."""
         if recorder.volatile:
             return None
-        return tuple((read, self.digest(read)) for read in sorted(recorder.reads, key=repr))
+        ordered = sorted(recorder.reads, key=repr)
+        reads = tuple((read, self.digest(read)) for read in ordered if read[0] != "entry")
+        entry_reads = tuple((read, self.digest(read)) for read in ordered if read[0] == "entry")
+        return reads, entry_reads, frozenset(str(read[1]) for read, _ in entry_reads)
 
 
 _ABSENT = ("absent",)

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Dev-server latency: from saving an article to the server answering with the changed page.
+
+    python bench/serve_latency.py PROJECT CONTENT_DIR [--runs 5] [--port 8765]
+
+Starts `PROJECT/build.py serve` on 127.0.0.1, waits for its first build, then, run after run,
+appends a sentence with a unique word to one article and polls that article's URL every 5 ms
+until the word is served. The time includes the file watcher's polling and settling delay,
+the rebuild and the swap of the output folder: everything before a browser, told by the
+live-reload socket at the end of the rebuild, fetches the page again. Prints JSON with each
+run and the median. Standard library only; run it with Stride's Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return str(response.read().decode("utf-8"))
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return ""
+
+
+def wait_for(check: str, url: str, limit: float) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        if check in fetch(url):
+            return time.perf_counter() - started
+        time.sleep(0.005)
+    raise SystemExit(f"{check!r} did not appear at {url} within {limit} s")
+
+
+def measure(project: Path, content: Path, runs: int, port: int) -> dict[str, object]:
+    articles = sorted((content / "articles").glob("*.md"))
+    edited = articles[len(articles) // 3]
+    url = f"http://127.0.0.1:{port}/articles/{edited.stem}/"
+    output = project / "serve-out"
+    command = [sys.executable, str(project / "build.py"), "serve", "-q", "--port", str(port)]
+    command += ["--content", str(content), "--out", str(output)]
+    server = subprocess.Popen(command, cwd=project, start_new_session=True)
+    try:
+        wait_for("<html", url, limit=1800)  # the first build may be a cold one
+        seconds = []
+        for run in range(runs):
+            time.sleep(1.0)  # let the watcher settle between runs
+            word = f"latencyprobe{run}x{os.getpid()}"
+            with edited.open("a", encoding="utf-8") as file:
+                file.write(f"\nA sentence with {word}.\n")
+            seconds.append(wait_for(word, url, limit=120))
+            print(f"  save to served page: {seconds[-1]:.3f} s", flush=True)
+    finally:
+        os.killpg(server.pid, signal.SIGINT)  # Ctrl+C: the server saves its cache and stops
+        server.wait(timeout=120)
+    return {"runs_s": seconds, "median_s": statistics.median(seconds), "pages_url": url}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("project", type=Path)
+    parser.add_argument("content", type=Path)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    result = measure(args.project.absolute(), args.content.absolute(), args.runs, args.port)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
