@@ -41,6 +41,7 @@ EXTENSIONS = (
 )
 # Below this many bodies, forking workers costs more than it saves (a body takes ~25 ms).
 PARALLEL_MIN_BODIES = 24
+EXTENSION_CONFIGS = {"toc": {"toc_depth": "2-3"}}
 SOURCE_SCHEME = "stride:"
 WORDS_PER_MINUTE = 220
 _EXTERNAL = re.compile(r"^(https?:|mailto:|tel:)", re.IGNORECASE)
@@ -137,7 +138,7 @@ class BodyConverter:
     def __init__(self) -> None:
         self._md = markdown.Markdown(
             extensions=[*EXTENSIONS, _Collect()],
-            extension_configs={"toc": {"toc_depth": "2-3"}},
+            extension_configs=EXTENSION_CONFIGS,
             output_format="html",
         )
         self._collector: _LinkCollector = self._md.treeprocessors["stride_links"]  # type: ignore[assignment]
