@@ -95,33 +95,21 @@ def render_changed(
     env: Environment,
     cache: BuildCache,
     previous: Callable[[str], bytes | None],
+    *,
+    record: bool = True,
 ) -> RenderedSite:
-    """Reuse every page whose reads still hold and whose bytes are still there; render the rest."""
+    """Reuse every page whose reads still hold and whose bytes are still there; render the rest.
 
-    def template_source(name: str) -> str:
-        assert env.loader is not None
-        return env.loader.get_source(env, name)[0]
-
-    reader = SiteReader(site, template_source, cache.entries)
-    settings = digest((site.config, dict(assets.urls), dict(assets.image_sizes)))
-
-    def check_share(share: Sequence[Page]) -> list[tuple[str, bool]]:
-        # Each page's fingerprint, and whether its cached copy still holds. The SEO data of
-        # every page is computed for this, which is why it is spread over the cores too.
-        checked = []
-        for page in share:
-            fingerprint = page_fingerprint(page, page_context(page, site), settings)
-            cached = cache.pages.get(str(page.route.output))
-            holds = cached is not None and reader.still_holds(cached, fingerprint)
-            checked.append((fingerprint, holds))
-        return checked
-
-    workers = worker_count() if len(site.pages) >= PARALLEL_MIN_PAGES else 1
-    checks = map_in_shares(check_share, site.pages, workers=workers)
+    Without `record` (a build that keeps no cache) nothing is checked or recorded: every page
+    is simply rendered, which spares the cost of watching what each render reads.
+    """
+    reader = SiteReader(site, _template_source(env), cache.entries)
+    checks = _check_pages(site, assets, cache, reader) if record else None
     files: dict[str, OutputFile] = {}
     pages: dict[str, CachedPage] = {}
     fresh: list[tuple[Page, str]] = []
-    for page, (fingerprint, holds) in zip(site.pages, checks, strict=True):
+    for index, page in enumerate(site.pages):
+        fingerprint, holds = checks[index] if checks else ("", False)
         cached = cache.pages.get(str(page.route.output))
         if holds and cached is not None:
             data = previous(str(page.route.output))
@@ -132,28 +120,9 @@ def render_changed(
         fresh.append((page, fingerprint))
 
     static = [OutputFile(f.output, f.data) for f in assets.files]
-    page_assets = [f for f in static if f.path.suffix in (".css", ".js")]
-
-    def render_share(share: Sequence[tuple[Page, str]]) -> list[_Outcome]:
-        share_reader = SiteReader(site, template_source)
-        outcomes = []
-        for page, _ in share:
-            recorders: dict[str, Recorder] = {}
-            rendered, problems = render_pages(site, assets, env, [page], recorders=recorders)
-            recorder = recorders.get(page.route.url)
-            reads = share_reader.record(recorder) if recorder and not problems else None
-            if rendered:
-                audit, _ = audit_pages(rendered, page_assets, site.config.page_weight_budget_kb)
-                problems += audit
-            outcome_file = rendered[0] if rendered else None
-            outcomes.append(_Outcome(page.route.url, outcome_file, reads, problems))
-        return outcomes
-
-    workers = worker_count() if len(fresh) >= PARALLEL_MIN_PAGES else 1
+    outcomes = _render_pages(site, assets, env, [page for page, _ in fresh], record=record)
     problems: list[Problem] = []
-    for (page, fingerprint), outcome in zip(
-        fresh, map_in_shares(render_share, fresh, workers=workers), strict=True
-    ):
+    for (page, fingerprint), outcome in zip(fresh, outcomes, strict=True):
         problems += outcome.problems
         if outcome.file is None:
             continue
@@ -164,6 +133,64 @@ def render_changed(
     ordered = [files[page.route.url] for page in site.pages if page.route.url in files]
     problems = unique_problems(problems)
     return RenderedSite(ordered + static, pages, reader.entries, problems, len(fresh))
+
+
+def _template_source(env: Environment) -> Callable[[str], str]:
+    def source(name: str) -> str:
+        assert env.loader is not None
+        return env.loader.get_source(env, name)[0]
+
+    return source
+
+
+def _check_pages(
+    site: Site, assets: Assets, cache: BuildCache, reader: SiteReader
+) -> list[tuple[str, bool]]:
+    """Each page's fingerprint, and whether its cached copy still holds, on every core.
+
+    The SEO data of every page goes into its fingerprint, which is why this is worth spreading.
+    """
+    settings = digest((site.config, dict(assets.urls), dict(assets.image_sizes)))
+
+    def check_share(share: Sequence[Page]) -> list[tuple[str, bool]]:
+        checked = []
+        for page in share:
+            fingerprint = page_fingerprint(page, page_context(page, site), settings)
+            cached = cache.pages.get(str(page.route.output))
+            holds = cached is not None and reader.still_holds(cached, fingerprint)
+            checked.append((fingerprint, holds))
+        return checked
+
+    workers = worker_count() if len(site.pages) >= PARALLEL_MIN_PAGES else 1
+    return map_in_shares(check_share, site.pages, workers=workers)
+
+
+def _render_pages(
+    site: Site, assets: Assets, env: Environment, pages: Sequence[Page], *, record: bool
+) -> list[_Outcome]:
+    """Render and audit pages, on every core when there are enough, recording what each read."""
+    page_assets = [
+        OutputFile(f.output, f.data) for f in assets.files if f.output.suffix in (".css", ".js")
+    ]
+
+    def render_share(share: Sequence[Page]) -> list[_Outcome]:
+        reader = SiteReader(site, _template_source(env))
+        outcomes = []
+        for page in share:
+            recorders: dict[str, Recorder] | None = {} if record else None
+            rendered, problems = render_pages(site, assets, env, [page], recorders=recorders)
+            recorder = recorders.get(page.route.url) if recorders is not None else None
+            reads = reader.record(recorder) if recorder and not problems else None
+            if rendered:
+                audit, _ = audit_pages(rendered, page_assets, site.config.page_weight_budget_kb)
+                problems += audit
+            outcomes.append(
+                _Outcome(page.route.url, rendered[0] if rendered else None, reads, problems)
+            )
+        return outcomes
+
+    workers = worker_count() if len(pages) >= PARALLEL_MIN_PAGES else 1
+    return map_in_shares(render_share, pages, workers=workers)
 
 
 def summarise(

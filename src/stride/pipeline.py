@@ -113,7 +113,8 @@ def build(
     lap("link the site")
 
     # Phase two: render (or reuse) every page, then write the whole site at once.
-    rendered = render_changed(site, assets, env, cache, previous_output(output))
+    record = output is not None and (kept is not None or paths.cache is not None)
+    rendered = render_changed(site, assets, env, cache, previous_output(output), record=record)
     if rendered.problems:
         raise BuildError(rendered.problems)
     lap(f"render {rendered.rendered} of {len(site.pages)} pages")
