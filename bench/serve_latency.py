@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Dev-server latency: from saving an article to the server answering with the changed page.
 
-    python bench/serve_latency.py PROJECT CONTENT_DIR [--runs 5] [--port 8765]
+    python bench/serve_latency.py PROJECT CONTENT_DIR [--runs 5] [--port N]
 
 Starts `PROJECT/build.py serve` on 127.0.0.1, waits for its first build, then, run after run,
 appends a sentence with a unique word to one article and polls that article's URL every 5 ms
@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,12 @@ def wait_for(check: str, url: str, limit: float) -> float:
     raise SystemExit(f"{check!r} did not appear at {url} within {limit} s")
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def measure(project: Path, content: Path, runs: int, port: int) -> dict[str, object]:
     articles = sorted((content / "articles").glob("*.md"))
     edited = articles[len(articles) // 3]
@@ -53,6 +60,8 @@ def measure(project: Path, content: Path, runs: int, port: int) -> dict[str, obj
     server = subprocess.Popen(command, cwd=project, start_new_session=True)
     try:
         wait_for("<html", url, limit=1800)  # the first build may be a cold one
+        if server.poll() is not None:
+            raise SystemExit(f"the dev server stopped (exit code {server.returncode})")
         seconds = []
         for run in range(runs):
             time.sleep(1.0)  # let the watcher settle between runs
@@ -72,9 +81,10 @@ def main() -> int:
     parser.add_argument("project", type=Path)
     parser.add_argument("content", type=Path)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="default: a free one")
     args = parser.parse_args()
-    result = measure(args.project.absolute(), args.content.absolute(), args.runs, args.port)
+    port = args.port or free_port()
+    result = measure(args.project.absolute(), args.content.absolute(), args.runs, port)
     print(json.dumps(result))
     return 0
 
