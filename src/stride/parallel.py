@@ -8,9 +8,11 @@ last share itself, so n cores run n-1 children, and where fork is missing the wo
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import TypeVar
@@ -76,12 +78,29 @@ def map_in_shares(
 def _run_share(
     work: Callable[[Sequence[Item]], list[Result]], share: Sequence[Item], sending: Connection
 ) -> None:
+    _die_with_parent()
     try:
         outcome: object = work(share)
     except BaseException as error:  # reported to the parent, which raises it
         outcome = error
     sending.send(outcome)
     sending.close()
+
+
+def _die_with_parent() -> None:
+    """Linux: end this worker when the build that forked it dies, even by SIGKILL.
+
+    Otherwise an orphan blocks for ever writing its results to a pipe that a sibling inherited,
+    holding the build's stderr open, so whoever waits for the build never sees it end.
+    """
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return  # not Linux
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 def _interleave(shares: list[list[Result]], total: int) -> list[Result]:
