@@ -78,17 +78,52 @@ def build_errors(content: Path) -> str:
     raise AssertionError("the build succeeded, but errors were expected")
 
 
+def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a command-line run gets: this one, "now" pinned, plus `env`."""
+    return {**os.environ, "SOURCE_DATE_EPOCH": TODAY_EPOCH, **(env or {})}
+
+
 def run_cli(
     *args: str | Path, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run `python build.py ARGS` as a user would; output decoded, never raising."""
-    full_env = {**os.environ, "SOURCE_DATE_EPOCH": TODAY_EPOCH, **(env or {})}
     return subprocess.run(
         [sys.executable, str(BUILD_PY), *map(str, args)],
         cwd=cwd,
-        env=full_env,
+        env=cli_env(env),
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def start_cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start `python build.py ARGS` without waiting, e.g. to kill it part way through."""
+    return subprocess.Popen(
+        [sys.executable, str(BUILD_PY), *map(str, args)],
+        cwd=REPO,
+        env=cli_env(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,  # a pipe would make waiting hang on any orphaned child
+    )
+
+
+def read_tree(folder: Path) -> dict[str, bytes]:
+    """Every file under folder (hidden ones too) by relative path: for byte-for-byte compares."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def many_articles(count: int, version: str = "") -> dict[str, str]:
+    """`count` valid, linked, tagged articles; a different `version` changes every page."""
+    body = "## Why\n\nSome *text* and a [link](../articles/a-0.md).\n\n" * 10
+    return {
+        f"articles/a-{n}.md": article(
+            f"Article {n} {version}".strip(), extra=f"tags: [t{n % 7}]", body=body
+        )
+        for n in range(count)
+    }

@@ -106,8 +106,8 @@ class MemoryOutput:
 class DiskOutput:
     """Writes a whole build into a staging folder beside the output, then swaps the two.
 
-    The staging and lock names are derived from the output folder's, so they sit on the same
-    file system (a rename is atomic only there) and a killed build's leftovers are found again.
+    The staging folder's name is derived from the output folder's, so it sits on the same file
+    system (a rename is atomic only there) and a killed build's leftovers are found again.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -116,7 +116,6 @@ class DiskOutput:
         self.folder = folder.resolve() if folder.is_symlink() else folder
         self.staging = self.folder.with_name(f".{self.folder.name}.staging")
         self.retired = self.folder.with_name(f".{self.folder.name}.old")
-        self.lock = self.folder.with_name(f".{self.folder.name}.lock")
 
     def read_manifest(self) -> dict[str, str]:
         try:
@@ -148,10 +147,11 @@ class DiskOutput:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         # Two builds into one folder (the dev server and a manual build) would share the staging
-        # folder; the second waits. The kernel drops the lock when a process dies, even by SIGKILL.
+        # folder; the second waits. The lock is on the parent folder, so it writes nothing, and
+        # the kernel drops it when the process dies, even by SIGKILL.
         try:
             self.folder.parent.mkdir(parents=True, exist_ok=True)
-            handle = os.open(self.lock, os.O_RDWR | os.O_CREAT, 0o644)
+            handle = os.open(self.folder.parent, os.O_RDONLY)
         except OSError as error:
             raise OutputError(f"cannot create {self.folder}: {error.strerror}") from None
         try:
