@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import textwrap
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,31 +52,33 @@ class MemorySite:
         return self.files[path].decode("utf-8")
 
 
-def project_paths(content: Path, out: Path | None = None) -> ProjectPaths:
+def project_paths(content: Path, out: Path | None = None, project: Path = REPO) -> ProjectPaths:
     return ProjectPaths(
-        root=REPO,
+        root=project,
         content=content,
-        templates=REPO / "templates",
-        static=REPO / "static",
+        templates=project / "templates",
+        static=project / "static",
         output=out or content.parent / "site",
         cache=None,
     )
 
 
-def build_in_memory(content: Path, options: BuildOptions | None = None) -> MemorySite:
+def build_in_memory(
+    content: Path, options: BuildOptions | None = None, project: Path = REPO
+) -> MemorySite:
     """Build a content folder with the project's templates into memory."""
     import datetime
 
     output = MemoryOutput()
     options = options or BuildOptions(today=datetime.date(2026, 1, 1))
-    result = build(project_paths(content), options, output)
+    result = build(project_paths(content, project=project), options, output)
     return MemorySite(result, dict(output.files))
 
 
-def build_errors(content: Path) -> str:
+def build_errors(content: Path, project: Path = REPO) -> str:
     """The report of a build expected to fail."""
     try:
-        build_in_memory(content)
+        build_in_memory(content, project=project)
     except BuildError as error:
         return error.report()
     raise AssertionError("the build succeeded, but errors were expected")
@@ -84,11 +90,18 @@ def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def run_cli(
-    *args: str | Path, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str | Path,
+    cwd: Path = REPO,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    project: Path = REPO,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python build.py ARGS` as a user would; output decoded, never raising."""
+    """Run `python build.py ARGS` as a user would; output decoded, never raising.
+
+    `project` is a folder holding build.py, e.g. one made by copy_project().
+    """
     return subprocess.run(
-        [sys.executable, str(BUILD_PY), *map(str, args)],
+        [sys.executable, str(project / "build.py"), *map(str, args)],
         cwd=cwd,
         env=cli_env(env),
         capture_output=True,
@@ -127,3 +140,35 @@ def many_articles(count: int, version: str = "") -> dict[str, str]:
         )
         for n in range(count)
     }
+
+
+def copy_project(root: Path, templates: dict[str, str] | None = None) -> Path:
+    """A project folder like this repository (build.py, settings, templates, static), to run
+    the command line against changed templates or to watch everything it writes.
+
+    The engine is linked, not copied; `templates` replaces or adds templates by name.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(BUILD_PY, root / "build.py")
+    shutil.copy(REPO / "stride.toml", root / "stride.toml")
+    (root / "src").symlink_to(REPO / "src")
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "static", root / "static")
+    write_files(root / "templates", templates or {})
+    return root
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 60) -> bool:
+    """Poll condition until it holds (True) or time runs out (False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -90,6 +90,9 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
+_SYNTAX_HINT = "check that each {{ }} and {% %} tag on this line is spelled right and closed"
+
+
 def check_templates(env: jinja2.Environment) -> list[Problem]:
     """Compile every template up front, so syntax errors are reported with content errors."""
     problems = []
@@ -99,7 +102,10 @@ def check_templates(env: jinja2.Environment) -> list[Problem]:
         except jinja2.TemplateSyntaxError as error:
             problems.append(
                 _template_problem(
-                    error.filename or name, error.lineno, f"template syntax error: {error.message}"
+                    error.filename or name,
+                    error.lineno,
+                    f"template syntax error: {error.message}",
+                    _SYNTAX_HINT,
                 )
             )
     return problems
@@ -186,15 +192,17 @@ def render_pages(
                     error.filename or error.name,
                     error.lineno,
                     f"template syntax error: {error.message}",
+                    _SYNTAX_HINT,
                 )
             )
             continue
         except jinja2.TemplateNotFound as error:
+            # Located at the {% extends %}, {% include %} or {% import %} that names it.
+            filename, line = _template_frame(error)
             problems.append(
-                Problem(
-                    f"templates/{page.template}",
-                    0,
-                    0,
+                _template_problem(
+                    filename or page.template,
+                    line or 1,
                     f"template not found: {error.name}",
                     "create the template or fix the name in {% extends %} or {% include %}",
                 )
@@ -210,6 +218,17 @@ def render_pages(
                 )
             )
             continue
+        except Exception as error:  # a template expression that fails, e.g. 'a' + 1
+            filename, line = _template_frame(error)
+            problems.append(
+                _template_problem(
+                    filename,
+                    line,
+                    f"template error: {type(error).__name__}: {error} (rendering {page.route.url})",
+                    "fix the expression on this line, or guard it with {% if %}",
+                )
+            )
+            continue
         files.append(OutputFile(page.route.output, html.encode("utf-8")))
     return files, unique_problems(problems)
 
@@ -221,9 +240,13 @@ def _absolute(site: Site) -> Callable[[str], str]:
     return absolute
 
 
-def _template_problem(filename: str | None, line: int, message: str) -> Problem:
+def _template_problem(
+    filename: str | None,
+    line: int,
+    message: str,
+    hint: str = "check the spelling; the variables a page gets are listed in the README",
+) -> Problem:
     name = filename.replace("\\", "/").rsplit("/templates/", 1)[-1] if filename else "unknown"
-    hint = "fix the template; variables a page has are listed in the README"
     return Problem(f"templates/{name}", line, 0, message, hint)
 
 
