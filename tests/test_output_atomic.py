@@ -13,7 +13,6 @@ import random
 import signal
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -26,6 +25,7 @@ from tests.helpers import (
     read_tree,
     run_cli,
     start_cli,
+    wait_until,
     write_files,
 )
 
@@ -116,15 +116,6 @@ def processes_building(content: Path) -> list[int]:
         except OSError:
             continue  # ended while we looked
     return found
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")

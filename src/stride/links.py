@@ -15,6 +15,7 @@ from .markdown import SOURCE_SCHEME, LinkRef, RenderedBody
 from .urls import Route
 
 PAGE_ANCHORS = frozenset({"main"})  # ids every page template provides
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")  # e.g. javascript:, data:, ftp:
 _SOURCE_HREF = re.compile(r'href="' + re.escape(SOURCE_SCHEME) + r'([^"#]*)(#[^"]*)?"')
 
 
@@ -82,6 +83,12 @@ def _check(
         return None, Problem(item.document.source, line, column, message, hint)
 
     target: Linkable | None
+    scheme = _SCHEME.match(link.written)
+    if link.kind == "relative" and scheme:
+        return problem(
+            f"link '{link.written}' uses a '{scheme.group(0)}' URL, which pages may not contain",
+            "link with https://, mailto: or tel:, or to a page of the site",
+        )
     if link.kind == "relative":
         return problem(
             f"link '{link.written}' is relative to the page URL, which is fragile",
