@@ -5,11 +5,16 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import re
 from pathlib import Path
 
 from .errors import UsageError, did_you_mean
 from .schema import TYPES_BY_SINGULAR, ContentType, yaml_key
 from .urls import slugify
+
+MAX_SLUG = 80
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 class AlreadyExists(Exception):
@@ -23,7 +28,12 @@ def new_content(content_dir: Path, type_name: str, title: str, today: datetime.d
             f"unknown content type '{type_name}': "
             + did_you_mean(type_name, list(TYPES_BY_SINGULAR))
         )
-    slug = slugify(title)
+    try:
+        title.encode("utf-8")
+    except UnicodeEncodeError:  # bytes the terminal's encoding could not decode
+        raise UsageError("the title is not valid UTF-8 text") from None
+    # File names have a length limit (255 bytes); a URL name needs far fewer characters.
+    slug = slugify(title)[:MAX_SLUG].rstrip("-")
     if not slug:
         raise UsageError(f"title '{title}' leaves nothing to use as a file name")
     path = content_dir / content_type.section / f"{slug}.md"
@@ -81,8 +91,9 @@ def _yaml_lines(key: str, value: object, help_text: str) -> list[str]:
 def _scalar(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int) or (
-        isinstance(value, str) and value[:4].isdigit() and value.count("-") == 2
-    ):
+    if isinstance(value, int) or (isinstance(value, str) and _DATE.match(value)):
         return str(value)
-    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is valid YAML
+    # A JSON string is a valid YAML string, once the characters YAML reads as line breaks or
+    # refuses outright (which JSON leaves raw) are escaped too.
+    text = json.dumps(str(value), ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
