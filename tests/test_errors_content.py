@@ -6,12 +6,24 @@ Line numbers are the file's own lines: front matter starts on line 2, after the 
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import article, build_errors, build_in_memory, run_cli, write_files
+from tests.helpers import (
+    article,
+    build_errors,
+    build_in_memory,
+    free_port,
+    run_cli,
+    start_cli,
+    wait_until,
+    write_files,
+)
 
 
 def report(tmp_path: Path, files: dict[str, str]) -> str:
@@ -523,3 +535,72 @@ def test_all_errors_are_reported_together_sorted_by_file_with_no_traceback(
         "4 errors: the build was not written.\n"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_link_and_url_mistakes_are_reported_with_the_content_errors(tmp_path: Path) -> None:
+    files = {
+        "articles/a.md": article(date="2025-02-30"),
+        "articles/b.md": article(body="[gone](nowhere.md)"),
+        "articles/c.md": article(extra="slug: b"),
+    }
+    assert report(tmp_path, files) == (
+        "articles/a.md:3:7: 'date' is an impossible date '2025-02-30' "
+        "(day is out of range for month)\n"
+        "    hint: check the month and day\n"
+        "articles/b.md:6:8: link 'nowhere.md' points to no content file\n"
+        "    hint: check the file name; links are relative to this file's folder\n"
+        "articles/c.md:5:1: /articles/b/ is also the URL of articles/b.md\n"
+        "    hint: rename one file or give one of them a different 'slug'"
+    )
+
+
+def test_nothing_is_reported_against_a_file_that_failed_to_parse(tmp_path: Path) -> None:
+    """Links to a broken file, or to URLs it might have had, wait until it parses."""
+    squat = (
+        "---\ntitle: Squat\ndate: 2025-01-31\nsummary: S\ncategory: lower body\n"
+        "level: beginner\nequipment: [none]\nmuscles: [glutes]\nprescription: 3 x 10\n"
+        "steps: [Stand.]\ncues: [Brace.]\nprogressions: [lunge]\n---\n"
+    )
+    files = {
+        "articles/a.md": article(body="[b](b.md), [b's page](/articles/custom/)"),
+        "articles/b.md": article(extra="slug: custom\ncolour: blue"),
+        "exercises/squat.md": squat,
+        "exercises/lunge.md": squat.replace("level: beginner", "level: expert"),
+    }
+    assert report(tmp_path, files) == (
+        "articles/b.md:6:1: unknown key 'colour'\n"
+        "    hint: allowed: author, date, draft, featured, image, image_alt, slug, summary, "
+        "tags, title, updated\n"
+        "exercises/lunge.md:6:8: 'level' has value 'expert', which is not allowed\n"
+        "    hint: allowed: advanced, beginner, intermediate"
+    )
+
+
+def test_the_dev_server_overlay_shows_the_same_report_as_the_command_line(
+    tmp_path: Path,
+) -> None:
+    content = write_files(tmp_path / "content", {"articles/a.md": article("Good")})
+    port = free_port()
+    server = start_cli(
+        "serve", "--no-cache", "--port", port, "--content", content, "--out", tmp_path / "out"
+    )
+    try:
+        assert wait_until(lambda: "Good" in fetch(port, "/articles/a/"))
+        write_files(content, {"articles/a.md": article(date="2025-02-30", body="[x](no.md)")})
+        assert wait_until(lambda: bool(json.loads(fetch(port, "/__stride/status"))["report"]))
+        overlay = json.loads(fetch(port, "/__stride/status"))["report"]
+        assert "Good" in fetch(port, "/articles/a/")  # the last good site is still served
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+    check = run_cli("check", "--no-cache", "--content", content)
+    assert overlay + "\n" == check.stderr
+    assert overlay.startswith("articles/a.md:3:7: 'date' is an impossible date")
+
+
+def fetch(port: int, path: str) -> str:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            return str(response.read().decode("utf-8"))
+    except OSError:
+        return ""

@@ -40,8 +40,13 @@ class LinkResult:
 
 
 def resolve_links(
-    items: Sequence[Linkable], known_urls: frozenset[str], unpublished: frozenset[str]
+    items: Sequence[Linkable],
+    known_urls: frozenset[str],
+    unpublished: frozenset[str],
+    broken: frozenset[str] = frozenset(),
 ) -> LinkResult:
+    """Check and rewrite every link; `broken` files failed to parse, so links to them, or to
+    URLs they might have had, are not judged."""
     by_source = {item.document.source: item for item in items}
     by_url = {item.route.url: item for item in items}
     html: dict[str, str] = {}
@@ -56,6 +61,7 @@ def resolve_links(
                 by_url=by_url,
                 known_urls=known_urls,
                 unpublished=unpublished,
+                broken=broken,
             )
             if problem:
                 problems.append(problem)
@@ -77,6 +83,7 @@ def _check(
     by_url: Mapping[str, Linkable],
     known_urls: frozenset[str],
     unpublished: frozenset[str],
+    broken: frozenset[str],
 ) -> tuple[str | None, Problem | None]:
     def problem(message: str, hint: str) -> tuple[None, Problem]:
         line, column = _position_of_link(item.document, link.written)
@@ -99,6 +106,8 @@ def _check(
     elif link.kind == "source":
         target = by_source.get(link.target)
         if target is None:
+            if link.target in broken:
+                return None, None  # the file's own problem is reported; fix that first
             if link.target in unpublished:
                 return problem(
                     f"link '{link.written}' points to a draft or future entry",
@@ -110,6 +119,9 @@ def _check(
             )
     else:
         url = _as_page_url(link.target)
+        section = url.strip("/").split("/", 1)[0] + "/"
+        if url not in known_urls and any(source.startswith(section) for source in broken):
+            return None, None  # it may be the URL of a file that failed to parse
         if url not in known_urls:
             return problem(
                 f"link '{link.written}' points to no page of the site",

@@ -154,24 +154,33 @@ def build_site(  # noqa: PLR0917 (the phase's inputs, each named at the one call
     options: BuildOptions,
     static_urls: frozenset[str],
     image_urls: frozenset[str],
+    broken: frozenset[str] = frozenset(),
 ) -> tuple[Site | None, list[Problem]]:
-    """Phase one, part two: link the whole site together, or say everything that is wrong."""
+    """Phase one, part two: link the whole site together, or say everything that is wrong.
+
+    `broken` names content files that failed to parse: the rest is still checked, so one build
+    reports every mistake, but nothing is reported for pointing at a file that failed.
+    """
     published = [doc for doc in documents if is_published(doc, options)]
     unpublished = frozenset(doc.source for doc in documents if not is_published(doc, options))
     routes, problems = _routes(published)
     tag_names, tag_problems = _tag_names(published)
     problems += tag_problems
-    problems += _check_exercise_references(published)
+    problems += _check_exercise_references(published, broken)
     problems += _check_images(published, image_urls)
-    if problems:
-        return None, problems
 
-    linkables = [Linkable(doc, routes[doc.source], bodies[doc.source]) for doc in published]
+    linkables = [
+        Linkable(doc, routes[doc.source], bodies[doc.source])
+        for doc in published
+        if doc.source in routes  # one that lost a URL collision is reported already
+    ]
     tag_counts = Counter(urls.slugify(name) for doc in published for name in set(doc.meta.tags))
     known = frozenset(r.url for r in routes.values()) | _listing_urls(config, tag_counts)
-    linked = resolve_links(linkables, known | static_urls, unpublished)
-    if linked.problems:
-        return None, list(linked.problems)
+    unroutable = frozenset(doc.source for doc in published if doc.source not in routes)
+    linked = resolve_links(linkables, known | static_urls, unpublished, broken | unroutable)
+    problems += linked.problems
+    if problems:
+        return None, problems
 
     entries = sorted(
         (
@@ -247,15 +256,19 @@ def _tag_names(documents: Sequence[Document]) -> tuple[dict[str, str], list[Prob
     return names, problems
 
 
-def _check_exercise_references(documents: Sequence[Document]) -> list[Problem]:
+def _check_exercise_references(
+    documents: Sequence[Document], broken: frozenset[str]
+) -> list[Problem]:
     slugs = {doc.slug for doc in documents if doc.content_type.section == "exercises"}
+    # A broken exercise's slug is unknown: while there is one, only self-references are sure.
+    unsure = any(source.startswith("exercises/") for source in broken)
     problems: list[Problem] = []
     for doc in documents:
         if not isinstance(doc.meta, ExerciseMeta):
             continue
         for key in ("progressions", "regressions"):
             for slug in getattr(doc.meta, key):
-                if slug not in slugs or slug == doc.slug:
+                if (slug not in slugs and not unsure) or slug == doc.slug:
                     problems.append(
                         Problem(
                             doc.source,

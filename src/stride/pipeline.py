@@ -103,12 +103,19 @@ def build(
     assets, asset_problems = collect_assets(paths.static)
     env = make_environment(paths.templates, paths.cache / "templates" if paths.cache else None)
     problems += asset_problems + check_templates(env)
-    if problems:
-        raise BuildError(problems)
-    site, problems = build_site(
-        config, documents, bodies, options, assets.public_urls, frozenset(assets.image_sizes)
+    # The files that parsed are linked even when others did not, so one build reports every
+    # mistake; nothing is judged against a file that failed (see build_site).
+    site, site_problems = build_site(
+        config,
+        documents,
+        bodies,
+        options,
+        assets.public_urls,
+        frozenset(assets.image_sizes),
+        broken=frozenset(problem.path for problem in problems),
     )
-    if site is None:
+    problems += site_problems
+    if problems or site is None:
         raise BuildError(problems)
     lap("link the site")
 
