@@ -102,7 +102,8 @@ def replace_marker(path: Path, marker: str) -> Callable[[int], None]:
 
     def prepare(run: int) -> None:
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        lines = [f"{marker}{run} -->\n" if line.startswith(marker) else line for line in lines]
+        # run + 1: the marker starts at 0, and rewriting it to 0 would be no edit at all.
+        lines = [f"{marker}{run + 1} -->\n" if line.startswith(marker) else line for line in lines]
         path.write_text("".join(lines), encoding="utf-8")
 
     return prepare
