@@ -16,6 +16,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 START, END = "<!-- results start -->", "<!-- results end -->"
 GOALS = {"cold": "", "no-change": "≤ 0.1x", "one-edit": "≤ 0.2x", "template-edit": "≤ 0.5x"}
+NAMES = {"hugo": "Hugo", "eleventy": "Eleventy", "mkdocs": "MkDocs", "pelican": "Pelican"}
 LABELS = {
     "cold": "Cold build (no cache)",
     "no-change": "Rebuild, nothing changed",
@@ -78,7 +79,7 @@ def table(run: dict[str, object]) -> str:
         f"{floor_s:.1f} s over {cores} cores. "
         f"Stride's cold build is **{cold / floor_s:.2f}x** that floor (goal ≤ 1.15x{floor_met}).",
         "",
-        "| Cold build | median | Stride is faster by | goal |",
+        "| Cold build | median | its time / Stride's | goal |",
         "|---|---:|---:|---|",
     ]
     for tool in ("hugo", "eleventy", "mkdocs", "pelican"):
@@ -88,7 +89,7 @@ def table(run: dict[str, object]) -> str:
         goal = "≥ 2x" if tool in ("mkdocs", "pelican") else ""
         met = (" ✅" if seconds / cold >= 2 else " ❌") if goal else ""
         lines.append(
-            f"| {tool.capitalize()} (median of {runs(tool, 'cold')}) | {seconds:.2f} s "
+            f"| {NAMES[tool]} (median of {runs(tool, 'cold')}) | {seconds:.2f} s "
             f"| {seconds / cold:.2f}x | {goal}{met} |"
         )
     latency = run.get("serve_latency")
@@ -114,6 +115,7 @@ def render(runs: list[dict[str, object]]) -> str:
         "",
         f"- Stride: {first['stride']}",
         f"- Peers: {first['peers']}",
+        "",
         "",
     ]
     return "\n".join(head) + "\n\n".join(table(run) for run in runs)
