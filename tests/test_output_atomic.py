@@ -21,6 +21,7 @@ from stride.errors import OutputError
 from stride.output import MANIFEST, DiskOutput, MemoryOutput, OutputFile, UnsafePath, checked_path
 from tests.helpers import (
     article,
+    copy_project,
     many_articles,
     read_tree,
     run_cli,
@@ -324,6 +325,23 @@ def test_both_writers_refuse_unsafe_paths_and_two_files_at_one_path(tmp_path: Pa
             writer.write(twice)
     assert list(tmp_path.iterdir()) == []
     assert not (tmp_path.parent / "outside.html").exists()
+
+
+def test_a_static_file_at_a_page_path_is_reported_by_check_and_build(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    write_files(project / "static", {"feed.xml": "<rss/>", "articles/a/index.html": "hi"})
+    content = write_files(project / "content", {"articles/a.md": article()})
+    hint = "    hint: rename or move the file in static/, or the page would be overwritten"
+    expected = (
+        "static/articles/a/index.html:1:1: 'articles/a/index.html' is also the path of a page "
+        f"the build makes\n{hint}\n"
+        f"static/feed.xml:1:1: 'feed.xml' is also the path of a page the build makes\n{hint}\n"
+        "2 errors: the build was not written.\n"
+    )
+    for command in ("check", "build"):
+        result = run_cli(command, "--no-cache", "--content", content, project=project)
+        assert (result.returncode, result.stderr) == (1, expected)
+    assert not (project / "site").exists()
 
 
 def test_an_output_folder_given_as_a_symlink_is_swapped_where_it_points(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .errors import OutputError
+from .errors import OutputError, Problem
 
 try:
     import fcntl
@@ -220,6 +220,24 @@ class DiskOutput:
         self.folder.rename(self.retired)
         self.staging.rename(self.folder)
         _discard(self.retired)
+
+
+def shadowed_pages(
+    pages: Iterable[PurePosixPath], static: Iterable[PurePosixPath]
+) -> list[Problem]:
+    """Static files at a page's path, found before rendering so that `check` reports them too."""
+    page_paths = set(pages)
+    return [
+        Problem(
+            f"static/{path}",
+            1,
+            1,
+            f"'{path}' is also the path of a page the build makes",
+            "rename or move the file in static/, or the page would be overwritten",
+        )
+        for path in sorted(static)
+        if path in page_paths
+    ]
 
 
 def _check_unique(files: Sequence[OutputFile]) -> None:

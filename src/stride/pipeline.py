@@ -25,7 +25,7 @@ from .cache import (
 from .config import ProjectPaths, SiteConfig, load_config
 from .content import walk_sources
 from .errors import BuildError, Problem
-from .output import Changes, DiskOutput, MemoryOutput, OutputFile
+from .output import Changes, DiskOutput, MemoryOutput, OutputFile, shadowed_pages
 
 if TYPE_CHECKING:
     from .model import BuildOptions, Site
@@ -114,7 +114,8 @@ def build(
         frozenset(assets.image_sizes),
         broken=frozenset(problem.path for problem in problems),
     )
-    problems += site_problems
+    pages = (page.route.output for page in (site.pages if site else ()))
+    problems += site_problems + shadowed_pages(pages, (f.output for f in assets.files))
     if problems or site is None:
         raise BuildError(problems)
     lap("link the site")
