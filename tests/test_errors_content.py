@@ -182,6 +182,12 @@ def test_an_unknown_key_gets_a_did_you_mean_hint(tmp_path: Path) -> None:
     )
 
 
+def test_a_line_break_in_a_quoted_key_is_shown_escaped_on_one_line(tmp_path: Path) -> None:
+    assert report(tmp_path, {"articles/a.md": article(extra='"tit\\nle\\t": x')}) == (
+        "articles/a.md:5:1: unknown key 'tit\\nle\\t'\n    hint: did you mean 'title'?"
+    )
+
+
 def test_a_duplicate_key_is_reported_at_its_second_line(tmp_path: Path) -> None:
     assert report(tmp_path, {"articles/a.md": article(extra="title: Again")}) == (
         "articles/a.md:5:1: duplicate key 'title'\n    hint: keep only one of them"

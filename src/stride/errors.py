@@ -18,10 +18,16 @@ class Problem:
     def format(self) -> str:
         # Always `path:line:column`, the shape editors and CI annotators jump to; a problem with
         # the whole file (empty, binary, a symlink) points at its start.
-        text = f"{self.path}:{max(self.line, 1)}:{max(self.column, 1)}: {self.message}"
+        where = f"{_one_line(self.path)}:{max(self.line, 1)}:{max(self.column, 1)}"
+        text = f"{where}: {_one_line(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {_one_line(self.hint)}"
         return text
+
+
+def _one_line(text: str) -> str:
+    """Quoted user text (a key, a tag, a link) shown escaped, so it cannot break a report line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class BuildError(Exception):
