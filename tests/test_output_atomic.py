@@ -193,6 +193,17 @@ def test_an_output_path_that_is_a_file_is_refused_and_kept(tmp_path: Path) -> No
     assert (tmp_path / "out").read_text() == "not a folder"
 
 
+def test_an_output_folder_that_cannot_be_created_is_one_line_of_error(tmp_path: Path) -> None:
+    content = write_files(tmp_path / "content", {"articles/a.md": article()})
+    (tmp_path / "file").write_text("in the way")
+    result = build(content, tmp_path / "file" / "out")
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"error: cannot create {tmp_path / 'file' / 'out'}: {tmp_path / 'file'} is a file, "
+        "not a folder\n    hint: choose another --out\n",
+    )
+
+
 def test_a_folder_stride_did_not_write_is_never_replaced(tmp_path: Path) -> None:
     content = write_files(tmp_path / "content", {"articles/a.md": article()})
     documents = write_files(tmp_path / "documents", {"thesis.txt": "years of work"})

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .config import ProjectPaths
-from .errors import BuildError, OutputError, UsageError
+from .errors import BuildError, OutputError, UsageError, report_of
 from .model import BuildOptions
 
 COMMANDS = ("build", "serve", "check", "new")
@@ -70,16 +70,11 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     project = (root or Path.cwd()).absolute()
     try:
         return _run(command, args, project)
-    except (BuildError, OutputError) as error:
-        print(error.report(), file=sys.stderr)
-        return EXIT_ERRORS
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as error:
-        # A file or folder vanished, is unreadable or the disk is full: name it, and stop.
-        where = f"{error.filename}: " if error.filename else ""
-        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+    except (BuildError, OutputError, OSError) as error:
+        print(report_of(error), file=sys.stderr)
         return EXIT_ERRORS
     except KeyboardInterrupt:
         if command != "serve":  # Ctrl+C is how the dev server is stopped

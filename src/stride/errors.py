@@ -67,6 +67,15 @@ class OutputError(Exception):
         return f"error: {self.message}{hint}"
 
 
+def report_of(error: BuildError | OutputError | OSError) -> str:
+    """What the user sees for a build that stopped: the command line and the dev server agree."""
+    if isinstance(error, OSError):
+        # A file or folder vanished, is unreadable or the disk is full: name it.
+        where = f"{error.filename}: " if error.filename else ""
+        return f"error: {where}{error.strerror or error}"
+    return error.report()
+
+
 def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
     """A hint naming the closest known option, or listing them all when none is close."""
     import difflib

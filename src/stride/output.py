@@ -149,9 +149,16 @@ class DiskOutput:
         # Two builds into one folder (the dev server and a manual build) would share the staging
         # folder; the second waits. The lock is on the parent folder, so it writes nothing, and
         # the kernel drops it when the process dies, even by SIGKILL.
+        parent = self.folder.parent
+        in_the_way = next((p for p in (parent, *parent.parents) if p.is_file()), None)
+        if in_the_way is not None:
+            raise OutputError(
+                f"cannot create {self.folder}: {in_the_way} is a file, not a folder",
+                "choose another --out",
+            )
         try:
-            self.folder.parent.mkdir(parents=True, exist_ok=True)
-            handle = os.open(self.folder.parent, os.O_RDONLY)
+            parent.mkdir(parents=True, exist_ok=True)
+            handle = os.open(parent, os.O_RDONLY)
         except OSError as error:
             raise OutputError(f"cannot create {self.folder}: {error.strerror}") from None
         try:

@@ -20,7 +20,7 @@ from tornado import ioloop, web
 
 from .cache import BuildCache, save_cache
 from .config import ProjectPaths, load_config
-from .errors import BuildError
+from .errors import BuildError, OutputError, report_of
 from .model import BuildOptions
 from .output import DiskOutput
 from .pipeline import build, describe
@@ -113,8 +113,8 @@ def serve(paths: ProjectPaths, options: BuildOptions, host: str, port: int) -> N
         state.pending = None
         try:
             result = build(paths, options, output, state.cache)
-        except BuildError as error:
-            state.report = error.report()
+        except (BuildError, OutputError, OSError) as error:  # shown until a build succeeds
+            state.report = report_of(error)
             logger.error("%s", state.report)
         else:
             state.report = ""
