@@ -18,6 +18,7 @@ from tests.helpers import (
     article,
     build_errors,
     build_in_memory,
+    copy_project,
     free_port,
     run_cli,
     start_cli,
@@ -508,6 +509,59 @@ def test_a_missing_content_folder_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli("--no-cache", "--content", tmp_path / "nowhere", "--out", tmp_path / "out")
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == f"error: content folder {tmp_path / 'nowhere'} does not exist\n"
+
+
+# --- The settings file --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (
+            b'title = "Stride"\ntitel = "Typo"\n',
+            "stride.toml:2:1: unknown setting 'titel'\n    hint: did you mean 'title'?",
+        ),
+        (b"title = \n", "stride.toml:1:9: invalid TOML: Invalid value\n    hint: fix the syntax"),
+        (
+            b'tag_page_size = "ten"\n',
+            "stride.toml:1:1: 'tag_page_size' must be int, not str\n"
+            "    hint: e.g. tag_page_size = 10",
+        ),
+        (
+            b"tag_page_size = 0\n",
+            "stride.toml:1:1: 'tag_page_size' must be at least 1, not 0\n"
+            "    hint: e.g. tag_page_size = 10",
+        ),
+        (b'title = "  "\n', "stride.toml:1:1: 'title' is empty\n    hint: e.g. title = \"Stride\""),
+        (
+            b'base_url = "ftp://example.com"\n',
+            "stride.toml:1:1: base_url must be an absolute http(s) URL\n"
+            '    hint: e.g. base_url = "https://example.com"',
+        ),
+        (
+            b'title = "Caf\xe9"\n',
+            "stride.toml:1:1: file is not UTF-8 (byte 0xe9)\n    hint: save it as UTF-8",
+        ),
+    ],
+)
+def test_settings_mistakes_are_located_in_stride_toml(
+    tmp_path: Path, settings: bytes, expected: str
+) -> None:
+    project = copy_project(tmp_path / "project")
+    (project / "stride.toml").write_bytes(settings)
+    content = write_files(tmp_path / "content", {"articles/a.md": article()})
+    assert build_errors(content, project=project) == (
+        expected + "\n1 error: the build was not written."
+    )
+
+
+def test_a_content_folder_that_is_a_file_is_bad_usage(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text(article())
+    result = run_cli("check", "--content", tmp_path / "notes.md")
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"error: content folder {tmp_path / 'notes.md'} is a file, not a folder\n",
+    )
 
 
 # --- All together -------------------------------------------------------------------------

@@ -122,6 +122,8 @@ def _run(command: str, args: argparse.Namespace, project: Path) -> int:
             return EXIT_ERRORS
         print(f"wrote {path}; fill in the fields, then delete 'draft: true' to publish")
         return EXIT_OK
+    if paths.content.exists() and not paths.content.is_dir():
+        raise UsageError(f"content folder {paths.content} is a file, not a folder")
     if not paths.content.is_dir():
         raise UsageError(f"content folder {paths.content} does not exist")
     options = BuildOptions(args.drafts, args.future, pipeline.today_for_build())

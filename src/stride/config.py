@@ -11,6 +11,9 @@ from pathlib import Path
 from .errors import BuildError, Problem, did_you_mean
 
 SETTINGS_FILE = "stride.toml"
+# Whole-number settings below this make no sense (a page of 0 tags divides by zero); others
+# may be 0, e.g. related_count = 0 turns related entries off.
+_MINIMUM = {"tag_page_size": 1, "feed_size": 1, "page_weight_budget_kb": 1}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,13 +60,19 @@ def load_config(path: Path) -> SiteConfig:
     """Parse and check stride.toml; a missing file gives the defaults."""
     if not path.exists():
         return SiteConfig()
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        message = f"file is not UTF-8 (byte 0x{raw[error.start]:02x})"
+        raise BuildError([Problem(path.name, line, 1, message, "save it as UTF-8")]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        line = _line_from_toml_error(str(error))
+        line, column, message = _located_toml_error(str(error))
         raise BuildError(
-            [Problem(str(path.name), line, 0, f"invalid TOML: {error}", "fix the syntax")]
+            [Problem(path.name, line, column, f"invalid TOML: {message}", "fix the syntax")]
         ) from None
     fields = {field.name: field for field in dataclasses.fields(SiteConfig)}
     problems: list[Problem] = []
@@ -77,6 +86,14 @@ def load_config(path: Path) -> SiteConfig:
         expected = type(getattr(SiteConfig(), key))
         if type(value) is not expected:
             message = f"'{key}' must be {expected.__name__}, not {type(value).__name__}"
+            problems.append(Problem(path.name, line, 1, message, f"e.g. {key} = {_example(key)}"))
+            continue
+        if isinstance(value, str) and not value.strip():
+            message = f"'{key}' is empty"
+            problems.append(Problem(path.name, line, 1, message, f"e.g. {key} = {_example(key)}"))
+            continue
+        if isinstance(value, int) and value < _MINIMUM.get(key, 0):
+            message = f"'{key}' must be at least {_MINIMUM.get(key, 0)}, not {value}"
             problems.append(Problem(path.name, line, 1, message, f"e.g. {key} = {_example(key)}"))
             continue
         values[key] = value
@@ -110,6 +127,9 @@ def _line_of_key(text: str, key: str) -> int:
     return 0
 
 
-def _line_from_toml_error(message: str) -> int:
-    match = re.search(r"line (\d+)", message)
-    return int(match.group(1)) if match else 0
+def _located_toml_error(message: str) -> tuple[int, int, str]:
+    """tomllib's message ends '(at line L, column C)': the position, and the message without it."""
+    match = re.search(r" \(at line (\d+), column (\d+)\)$", message)
+    if match is None:
+        return 0, 0, message
+    return int(match.group(1)), int(match.group(2)), message[: match.start()]
