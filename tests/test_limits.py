@@ -143,6 +143,19 @@ def test_the_deadline_holds_when_bodies_are_converted_in_worker_processes(
     assert report.startswith("articles/slow.md:1:1: the Markdown takes over 1 s to convert\n")
 
 
+@pytest.mark.usefixtures("one_second_deadline")
+def test_a_body_too_slow_to_convert_is_reported_with_the_other_errors(tmp_path: Path) -> None:
+    files = {"articles/slow.md": article(body="[" * 40_000), "articles/bad.md": article(date="x")}
+    assert build_errors(write_files(tmp_path / "content", files)) == (
+        "articles/bad.md:3:7: 'date' must be a date written YYYY-MM-DD, not 'x'\n"
+        "    hint: write e.g. 'date: 2025-01-31'\n"
+        "articles/slow.md:1:1: the Markdown takes over 1 s to convert\n"
+        "    hint: split the page; thousands of '[', '<' or headings in one page are very slow "
+        "to parse\n"
+        "2 errors: the build was not written."
+    )
+
+
 def test_deeply_nested_markdown_is_an_error_not_a_crash(tmp_path: Path) -> None:
     body = "*" * 5_000 + "x" + "*" * 5_000
     content = write_files(tmp_path / "content", {"articles/a.md": article(body=body)})

@@ -28,6 +28,8 @@ from .errors import BuildError, Problem
 from .output import Changes, DiskOutput, MemoryOutput, OutputFile, shadowed_pages
 
 if TYPE_CHECKING:
+    from .content import Document
+    from .markdown import RenderedBody
     from .model import BuildOptions, Site
 
 logger = logging.getLogger(__name__)
@@ -81,7 +83,6 @@ def build(
     from .assets import collect_assets
     from .content import parse_documents
     from .incremental import (
-        convert_bodies,
         next_cache,
         previous_output,
         render_changed,
@@ -98,7 +99,7 @@ def build(
     documents, found = parse_documents(sources, cache.documents)
     problems += found
     lap("parse")
-    bodies = convert_bodies(documents, cache)
+    bodies = _convert(documents, cache, problems)
     lap("convert Markdown")
     assets, asset_problems = collect_assets(paths.static)
     env = make_environment(paths.templates, paths.cache / "templates" if paths.cache else None)
@@ -141,6 +142,18 @@ def build(
     seconds = time.perf_counter() - started
     files = tuple(rendered.files)
     return BuildResult(site, files, changes, warnings, seconds, config, None, cache_next)
+
+
+def _convert(
+    documents: list[Document], cache: BuildCache, problems: list[Problem]
+) -> dict[str, RenderedBody]:
+    """Every body; one too slow or deep to convert is reported with the problems found so far."""
+    from .incremental import convert_bodies
+
+    try:
+        return convert_bodies(documents, cache)
+    except BuildError as error:
+        raise BuildError([*problems, *error.problems]) from None
 
 
 class _Laps:
