@@ -149,6 +149,10 @@ class PageWatch:
             self.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
 
     def _on_request_failed(self, request: Request) -> None:
+        # ERR_ABORTED is the browser cancelling a request because the page navigated away
+        # (a favicon still loading when the reader follows a link), not a request that failed.
+        if request.failure == "net::ERR_ABORTED":
+            return
         self.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
 
     def _on_response(self, response: Response) -> None:
