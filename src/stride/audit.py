@@ -23,13 +23,26 @@ _PLAIN_SCRIPT_TAG = re.compile(
 )
 # Anything else that could breach the CSP: a style element or attribute, a handler, or a URL
 # attribute that does not plainly start with a safe scheme or a path (a javascript: URL can be
-# disguised with entities, case, spaces and tabs).
-_SUSPECT = re.compile(
-    rb"<style\b|\sstyle\s*=|\son[a-z]+\s*="
-    rb"|\s(?:href|src|action|formaction|xlink:href|data|poster|background)\s*=\s*"
-    rb"(?![\"']?(?:https?://|/|#|mailto:|tel:))",
-    re.IGNORECASE,
+# disguised with entities, case, spaces and tabs). One pattern per name, each starting with a
+# literal, because the regex engine skips ahead to a literal fast; a single alternation starting
+# with whitespace is tried at every character and cost 0.7 ms on a 16 KB page, this 0.13 ms.
+# A match counts only where the name starts an attribute (see _suspect).
+_SPACE = rb"[ \t\n\r\f\v]*"
+_NOT_SAFE_URL = _SPACE + b"=" + _SPACE + rb"""(?!["']?(?:https?://|/|#|mailto:|tel:))"""
+_SUSPECTS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        b"style" + _SPACE + b"=",
+        b"on[a-z]+" + _SPACE + b"=",
+        *(
+            re.escape(name) + _NOT_SAFE_URL
+            for name in (b"href", b"src", b"formaction", b"action", b"data", b"poster")
+        ),
+        b"background" + _NOT_SAFE_URL,
+    )
 )
+# Browsers also split attributes at a slash or straight after a quote: <img/src=x"onerror=y>.
+_BEFORE_ATTRIBUTE = frozenset(b" \t\n\r\f\v:/\"'")
 _URL_ATTRIBUTES = frozenset(
     {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background"}
 )
@@ -85,7 +98,7 @@ def _csp_problems(path: str, html: bytes) -> list[Problem]:
     # Most pages match nothing and are never parsed; a match may still be text that only looks
     # like markup (an escaped title inside an attribute), so matching pages are parsed as HTML.
     plain_scripts = len(_SCRIPT_TAG.findall(html)) == len(_PLAIN_SCRIPT_TAG.findall(html))
-    if plain_scripts and not _SUSPECT.search(html):
+    if plain_scripts and not _suspect(html.lower()):
         return []
     finder = _Breaches()
     finder.feed(html.decode("utf-8", "replace"))
@@ -123,6 +136,18 @@ class _Breaches(HTMLParser):
                 report("javascript: URL in output")
 
     handle_startendtag = handle_starttag
+
+
+def _suspect(lowered: bytes) -> bool:
+    """Whether the page might hold a style element, a style or handler attribute or a bad URL."""
+    if b"<style" in lowered:
+        return True
+    for pattern in _SUSPECTS:
+        for match in pattern.finditer(lowered):
+            # "content=" holds "ontent=": only a name after a separator (or xlink:) is an attribute.
+            if match.start() > 0 and lowered[match.start() - 1] in _BEFORE_ATTRIBUTE:
+                return True
+    return False
 
 
 def _is_javascript(url: str) -> bool:
