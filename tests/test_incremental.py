@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import random
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from stride import incremental, markdown
 from stride.config import ProjectPaths
+from stride.content import FileStatus, SourceFile
 from stride.errors import BuildError
 from stride.model import BuildOptions
 from stride.output import MANIFEST, DiskOutput, MemoryOutput
@@ -176,6 +179,51 @@ def test_body_edit_does_not_render_pages_that_only_list_the_entry(
         warm_build(paths)
     rendered = int(re.search(r"render (\d+) of (\d+) pages", caplog.text).group(1))  # type: ignore[union-attr]
     assert 1 <= rendered <= 2  # the article itself, and the feed if it is among the newest
+
+
+def test_files_unchanged_since_the_last_build_are_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = make_project(tmp_path)
+    an_hour_ago = time.time() - 3600
+    for path in paths.content.rglob("*.md"):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    warm_build(paths)
+    # An edit that keeps the size and puts the old modification time back is still seen:
+    # the change time, which no tool can set, differs.
+    edited = paths.content / "articles" / "generated-3.md"
+    before = edited.stat()
+    edited.write_text(edited.read_text("utf-8").replace("article 3.", "article 9."), "utf-8")
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert edited.stat().st_size == before.st_size
+    read: list[str] = []
+    reading = SourceFile.of
+
+    def counting(source: str, data: bytes, status: FileStatus = (0, 0, 0, 0)) -> SourceFile:
+        read.append(source)
+        return reading(source, data, status)
+
+    monkeypatch.setattr(SourceFile, "of", staticmethod(counting))
+    warm = warm_build(paths)
+    assert read == ["articles/generated-3.md"]
+    assert not isinstance(warm, str)
+    assert b"Body of article 9." in warm["articles/generated-3/index.html"]
+    monkeypatch.undo()
+    assert warm == cold_build(paths)
+
+
+def test_a_file_changed_just_before_the_last_build_is_read_again(tmp_path: Path) -> None:
+    # Written and built within one clock tick, edited again within it: its status may not
+    # change at all, so a file this fresh is never trusted by its status.
+    paths = make_project(tmp_path)
+    warm_build(paths)
+    edited = paths.content / "articles" / "generated-5.md"
+    status = edited.stat()
+    edited.write_text(edited.read_text("utf-8").replace("article 5.", "article 8."), "utf-8")
+    os.utime(edited, ns=(status.st_atime_ns, status.st_mtime_ns))
+    warm = warm_build(paths)
+    assert not isinstance(warm, str)
+    assert b"Body of article 8." in warm["articles/generated-5/index.html"]
 
 
 def test_unchanged_sources_build_nothing_but_a_deleted_output_file_is_restored(

@@ -186,7 +186,7 @@ def test_new_writes_a_file_that_reads_back_the_exact_title(title: str) -> None:
             return
         event("written")
         source = path.relative_to(scratch).as_posix()
-        parsed, problems = parse_document(SourceFile(source, path.read_bytes()))
+        parsed, problems = parse_document(SourceFile.of(source, path.read_bytes()))
         if not title.strip():
             return  # slug letters in a title of spaces are impossible; kept for completeness
         assert problems == [] and parsed is not None

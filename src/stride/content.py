@@ -26,7 +26,7 @@ FENCE = "---"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same nodes, faster
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Document:
     """One validated content file."""
 
@@ -43,14 +43,54 @@ class Document:
         return dict(self.key_lines).get(key, 1)
 
 
+FileStatus = tuple[int, int, int, int]  # size, mtime and ctime in ns, inode
+# A file changed this recently may change again within the same clock tick without its status
+# changing (the "racy clean" problem git solves the same way): such files are always read.
+RACY_NS = 2_000_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     source: str
-    data: bytes
+    data: bytes | None  # None: not read, its status being exactly as when it was last read
+    digest: str  # SHA-256 of the file's bytes
+    status: FileStatus = (0, 0, 0, 0)
+    path: str = ""  # where to read it, when data is None
+
+    @staticmethod
+    def of(source: str, data: bytes, status: FileStatus = (0, 0, 0, 0)) -> SourceFile:
+        return SourceFile(source, data, hashlib.sha256(data).hexdigest(), status)
+
+    def read(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        with open(self.path, "rb") as handle:  # noqa: PTH123
+            return handle.read(MAX_FILE_BYTES + 1)
 
 
-def walk_sources(content_dir: Path) -> tuple[list[SourceFile], list[Problem]]:
-    """Every Markdown file under content_dir, sorted, refusing links that leave the folder."""
+@dataclass(frozen=True, slots=True)
+class KnownFiles:
+    """What the last build read: each file's status and digest, and when it looked."""
+
+    files: Mapping[str, tuple[FileStatus, str]]
+    checked_ns: int  # time.time_ns() when that build started walking
+
+    def digest_if_unchanged(self, source: str, status: FileStatus) -> str | None:
+        known = self.files.get(source)
+        if known is None or known[0] != status or status[1] >= self.checked_ns - RACY_NS:
+            return None
+        return known[1]
+
+
+def walk_sources(
+    content_dir: Path, known: KnownFiles | None = None
+) -> tuple[list[SourceFile], list[Problem]]:
+    """Every Markdown file under content_dir, sorted, refusing links that leave the folder.
+
+    A file whose status (size, times, inode) is exactly what `known` recorded is not read
+    again, the way git and make trust a file's status; one touched in the two seconds before
+    that record was made is read anyway.
+    """
     if not content_dir.is_dir():
         # Checked here, not only by the command line, so that a dev server whose content folder
         # vanished reports it instead of publishing an empty site.
@@ -61,7 +101,7 @@ def walk_sources(content_dir: Path) -> tuple[list[SourceFile], list[Problem]]:
     root = Path(os.path.realpath(content_dir))
     walk_errors: list[OSError] = []
     for relative, absolute in _walk(content_dir, walk_errors):
-        found = _read_source(relative, absolute, root)
+        found = _read_source(relative, absolute, root, known)
         if isinstance(found, SourceFile):
             files.append(found)
         elif found is not None:
@@ -77,7 +117,9 @@ def walk_sources(content_dir: Path) -> tuple[list[SourceFile], list[Problem]]:
 _UNREADABLE_HINT = "check that it still exists and that you may read it"
 
 
-def _read_source(relative: str, absolute: Path, root: Path) -> SourceFile | Problem | None:
+def _read_source(
+    relative: str, absolute: Path, root: Path, known: KnownFiles | None
+) -> SourceFile | Problem | None:
     """One walked entry as a SourceFile, a Problem, or None for a folder to skip."""
     name_problem = _name_problem(relative)
     if name_problem is not None:
@@ -95,6 +137,10 @@ def _read_source(relative: str, absolute: Path, root: Path) -> SourceFile | Prob
         if not stat.S_ISREG(info.st_mode):
             hint = "content/ holds ordinary files only"
             return Problem(relative, 1, 1, "not a regular file (a pipe, socket or device)", hint)
+        status = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        digest = known.digest_if_unchanged(relative, status) if known else None
+        if digest is not None:
+            return SourceFile(relative, None, digest, status, str(absolute))
         data = b""
         if info.st_size <= MAX_FILE_BYTES:
             with absolute.open("rb") as handle:
@@ -113,7 +159,7 @@ def _read_source(relative: str, absolute: Path, root: Path) -> SourceFile | Prob
             f"file is too large ({size // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB)",
             "split it into several pages",
         )
-    return SourceFile(relative, data)
+    return SourceFile.of(relative, data, status)
 
 
 def _name_problem(relative: str) -> Problem | None:
@@ -192,7 +238,7 @@ def parse_document(source_file: SourceFile) -> tuple[Document | None, list[Probl
                 "who cannot see it, e.g. image_alt: A runner doing a squat",
             )
         return None, reader.problems
-    digest = hashlib.sha256(source_file.data).hexdigest()
+    digest = source_file.digest
     key_lines = tuple((str(key.value), key.start_mark.line + 2) for key, _ in node.value)
     document = Document(source, content_type, slug, meta, body, body_line, digest, key_lines)
     return document, []
@@ -246,7 +292,7 @@ def _yaml_hint(problem: str) -> str:
 
 
 def _decode(source_file: SourceFile) -> tuple[str | None, Problem | None]:
-    source, data = source_file.source, source_file.data
+    source, data = source_file.source, source_file.read()
     if not data.strip():
         return None, Problem(
             source,
@@ -369,12 +415,19 @@ def parse_documents(
     problems: list[Problem] = []
     for source_file in files:
         if known:
-            digest = hashlib.sha256(source_file.data).hexdigest()
-            cached = known.get((source_file.source, digest))
+            cached = known.get((source_file.source, source_file.digest))
             if cached is not None:
                 documents.append(cached)
                 continue
-        document, found = parse_document(source_file)
+        readable = source_file
+        if source_file.data is None:  # trusted by status, but not in the cache after all
+            try:
+                readable = SourceFile.of(source_file.source, source_file.read())
+            except OSError as error:
+                message = f"file cannot be read: {error.strerror}"
+                problems.append(Problem(source_file.source, 1, 1, message, _UNREADABLE_HINT))
+                continue
+        document, found = parse_document(readable)
         problems.extend(found)
         if document is not None:
             documents.append(document)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .assets import Assets
 from .audit import audit_pages
 from .cache import BuildCache, CachedPage, LastBuild, Reads, manifest_digest
-from .content import Document
+from .content import Document, SourceFile
 from .errors import Problem
 from .markdown import RenderedBody, convert_many
 from .model import BuildOptions, Page, Site, is_published
@@ -201,6 +201,7 @@ def summarise(
     *,
     warnings: Sequence[Problem],
     files: Sequence[OutputFile],
+    sources: tuple[Sequence[SourceFile], int],
 ) -> LastBuild | None:
     """What the next build needs to tell that nothing changed; only output on disk can tell."""
     if not isinstance(output, DiskOutput):
@@ -212,6 +213,8 @@ def summarise(
         tuple((w.path, w.line, w.column, w.message, w.hint) for w in warnings),
         len(files),
         sum(1 for f in files if f.path.suffix == ".html"),
+        tuple((f.source, f.status, f.digest) for f in sources[0]),
+        sources[1],
     )
 
 

@@ -51,7 +51,7 @@ _TAGS = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"\w+")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TocEntry:
     level: int
     anchor: str
@@ -59,7 +59,7 @@ class TocEntry:
     children: tuple[TocEntry, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LinkRef:
     """A link found in a body: what the editor wrote and what it points to."""
 
@@ -69,7 +69,7 @@ class LinkRef:
     fragment: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RenderedBody:
     html: str
     toc: tuple[TocEntry, ...]

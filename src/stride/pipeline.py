@@ -23,7 +23,7 @@ from .cache import (
     unchanged_build,
 )
 from .config import ProjectPaths, SiteConfig, load_config
-from .content import walk_sources
+from .content import SourceFile, walk_sources
 from .errors import BuildError, Problem
 from .output import Changes, DiskOutput, MemoryOutput, OutputFile, shadowed_pages
 
@@ -70,9 +70,9 @@ def build(
     """
     started = time.perf_counter()
     config = load_config(paths.settings)
-    sources, problems = walk_sources(paths.content)
-    inputs = inputs_digest(paths, options, sources)
     last_build = kept.last_build if kept is not None else read_last_build(paths.cache)
+    sources, problems, walked_ns = _walk(paths, last_build if output is not None else None)
+    inputs = inputs_digest(paths, options, sources)
     last = None if problems else unchanged_build(last_build, options, inputs, output)
     if last is not None:
         warnings = tuple(Problem(*warning) for warning in last.warnings)
@@ -133,7 +133,13 @@ def build(
     cache_next = None
     if output is not None:
         summary = summarise(
-            inputs, output, documents, options, warnings=warnings, files=rendered.files
+            inputs,
+            output,
+            documents,
+            options,
+            warnings=warnings,
+            files=rendered.files,
+            sources=(sources, walked_ns),
         )
         cache_next = next_cache(documents, bodies, rendered, summary)
         if kept is None:
@@ -142,6 +148,18 @@ def build(
     seconds = time.perf_counter() - started
     files = tuple(rendered.files)
     return BuildResult(site, files, changes, warnings, seconds, config, None, cache_next)
+
+
+def _walk(
+    paths: ProjectPaths, last_build: LastBuild | None
+) -> tuple[list[SourceFile], list[Problem], int]:
+    """The content files, and when the walk began; unchanged files the last build read are
+    known by their status and not read again."""
+    walked_ns = time.time_ns()
+    sources, problems = walk_sources(
+        paths.content, last_build.known_files() if last_build else None
+    )
+    return sources, problems, walked_ns
 
 
 def _convert(

@@ -16,7 +16,7 @@ def spec(help_text: str, example: object) -> dict[str, Any]:
     return {"help": help_text, "example": example}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class CommonMeta:
     """Fields every content type has."""
 
@@ -41,7 +41,7 @@ class CommonMeta:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ArticleMeta(CommonMeta):
     author: str | None = field(default=None, metadata=spec("byline", "Stride editorial team"))
     featured: bool = field(
@@ -53,7 +53,7 @@ ExerciseCategory = Literal["lower body", "upper body", "core", "power and speed"
 Level = Literal["beginner", "intermediate", "advanced"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ExerciseMeta(CommonMeta):
     category: ExerciseCategory = field(metadata=spec("where it sits in the plan", "lower body"))
     level: Level = field(metadata=spec("how hard it is to learn", "beginner"))
@@ -73,19 +73,19 @@ class ExerciseMeta(CommonMeta):
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Ingredient:
     quantity: str = field(metadata=spec("how much", "500 ml"))
     item: str = field(metadata=spec("what", "coconut water"))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class RecipeStep:
     text: str = field(metadata=spec("what to do", "Blend until smooth."))
     name: str | None = field(default=None, metadata=spec("a short step name", "Blend"))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class RecipeMeta(CommonMeta):
     category: str = field(metadata=spec("kind of dish", "Drink"))
     cuisine: str | None = field(default=None, metadata=spec("cuisine", "British"))
@@ -102,13 +102,13 @@ class RecipeMeta(CommonMeta):
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Achievement:
     year: int = field(metadata=spec("year", 2024))
     title: str = field(metadata=spec("what happened", "First marathon"))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class AthleteMeta(CommonMeta):
     name: str = field(metadata=spec("the athlete's full name", "Alex Runner"))
     occupation: str | None = field(default=None, metadata=spec("what they do", "Teacher"))
@@ -124,7 +124,7 @@ def yaml_key(python_name: str) -> str:
     return python_name.rstrip("_")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ContentType:
     """A kind of content: its folder (also its URL section), schema and templates."""
 
