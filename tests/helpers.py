@@ -13,9 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from stride.config import ProjectPaths
+from stride.config import BuildOptions, ProjectPaths
 from stride.errors import BuildError
-from stride.model import BuildOptions
 from stride.output import MemoryOutput
 from stride.pipeline import BuildResult, build
 

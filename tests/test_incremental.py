@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 
 from stride import incremental, markdown
-from stride.config import ProjectPaths
-from stride.content import FileStatus, SourceFile
+from stride.config import BuildOptions, ProjectPaths
 from stride.errors import BuildError
-from stride.model import BuildOptions
 from stride.output import MANIFEST, DiskOutput, MemoryOutput
 from stride.pipeline import build
+from stride.sources import FileStatus, SourceFile
 from tests.helpers import REPO, article
 
 FIXTURE = Path(__file__).parent / "fixtures" / "golden-content"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import lxml.html
 
-from stride.model import BuildOptions
+from stride.config import BuildOptions
 from tests.helpers import article, build_in_memory, write_files
 
 

@@ -15,12 +15,13 @@ import yaml
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from stride.content import SourceFile, parse_document
+from stride.config import BuildOptions
+from stride.content import parse_document
 from stride.errors import BuildError, UsageError
-from stride.model import BuildOptions
 from stride.output import DiskOutput, checked_path
 from stride.pipeline import build
 from stride.scaffold import new_content
+from stride.sources import SourceFile
 from stride.urls import document, is_valid_slug, slugify, tag
 from tests.helpers import build_in_memory, project_paths
 

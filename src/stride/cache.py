@@ -32,15 +32,16 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import ProjectPaths
-from .content import FileStatus, KnownFiles
 from .output import DiskOutput, MemoryOutput
+from .sources import FileStatus, KnownFiles
 
 if TYPE_CHECKING:  # this module is imported before a build knows whether it has work to do
     from collections.abc import Sequence
 
-    from .content import Document, SourceFile
+    from .config import BuildOptions
+    from .content import Document
     from .markdown import RenderedBody
-    from .model import BuildOptions
+    from .sources import SourceFile
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from .config import ProjectPaths
+from .config import BuildOptions, ProjectPaths
 from .errors import BuildError, OutputError, UsageError, report_of
-from .model import BuildOptions
 
 COMMANDS = ("build", "serve", "check", "new")
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3

@@ -1,8 +1,12 @@
-"""Reads the site settings file (stride.toml) into a frozen SiteConfig; unknown keys are errors."""
+"""Reads the site settings file (stride.toml) into a frozen SiteConfig; unknown keys are errors.
+
+Also the other inputs of a build besides content: its paths and command-line options.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 import tomllib
 from dataclasses import dataclass
@@ -38,6 +42,15 @@ class SiteConfig:
     @property
     def origin(self) -> str:
         return self.base_url.rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """What the command line chooses for one build, besides the paths."""
+
+    include_drafts: bool = False
+    include_future: bool = False
+    today: datetime.date = datetime.date(1970, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)

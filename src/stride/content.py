@@ -1,24 +1,21 @@
-"""Walks content/, splits front matter from body and validates it against the schema.
+"""Splits each content file's front matter from its body and validates it against the schema.
 
 Produces one Document per Markdown file, or Problems naming the file, line and fix. Reads only;
-knows nothing of URLs or HTML.
+knows nothing of URLs or HTML. Finding and reading the files is sources.py's job.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import stat
-import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from .errors import Problem, did_you_mean
-from .limits import MAX_FILE_BYTES, MAX_FRONT_MATTER_BYTES
+from .limits import MAX_FRONT_MATTER_BYTES
 from .schema import TYPES_BY_SECTION, CommonMeta, ContentType
+from .sources import UNREADABLE_HINT, SourceFile, walk_sources
 from .urls import is_valid_slug, normalise_tag, slugify
 from .validate import RecordReader
 
@@ -41,161 +38,6 @@ class Document:
 
     def line_of(self, key: str) -> int:
         return dict(self.key_lines).get(key, 1)
-
-
-FileStatus = tuple[int, int, int, int]  # size, mtime and ctime in ns, inode
-# A file changed this recently may change again within the same clock tick without its status
-# changing (the "racy clean" problem git solves the same way): such files are always read.
-RACY_NS = 2_000_000_000
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    source: str
-    data: bytes | None  # None: not read, its status being exactly as when it was last read
-    digest: str  # SHA-256 of the file's bytes
-    status: FileStatus = (0, 0, 0, 0)
-    path: str = ""  # where to read it, when data is None
-
-    @staticmethod
-    def of(source: str, data: bytes, status: FileStatus = (0, 0, 0, 0)) -> SourceFile:
-        return SourceFile(source, data, hashlib.sha256(data).hexdigest(), status)
-
-    def read(self) -> bytes:
-        if self.data is not None:
-            return self.data
-        with open(self.path, "rb") as handle:  # noqa: PTH123
-            return handle.read(MAX_FILE_BYTES + 1)
-
-
-@dataclass(frozen=True, slots=True)
-class KnownFiles:
-    """What the last build read: each file's status and digest, and when it looked."""
-
-    files: Mapping[str, tuple[FileStatus, str]]
-    checked_ns: int  # time.time_ns() when that build started walking
-
-    def digest_if_unchanged(self, source: str, status: FileStatus) -> str | None:
-        known = self.files.get(source)
-        if known is None or known[0] != status or status[1] >= self.checked_ns - RACY_NS:
-            return None
-        return known[1]
-
-
-def walk_sources(
-    content_dir: Path, known: KnownFiles | None = None
-) -> tuple[list[SourceFile], list[Problem]]:
-    """Every Markdown file under content_dir, sorted, refusing links that leave the folder.
-
-    A file whose status (size, times, inode) is exactly what `known` recorded is not read
-    again, the way git and make trust a file's status; one touched in the two seconds before
-    that record was made is read anyway.
-    """
-    if not content_dir.is_dir():
-        # Checked here, not only by the command line, so that a dev server whose content folder
-        # vanished reports it instead of publishing an empty site.
-        hint = "check the --content path; it must be a folder of Markdown files"
-        return [], [Problem(str(content_dir), 1, 1, "content folder does not exist", hint)]
-    files: list[SourceFile] = []
-    problems: list[Problem] = []
-    root = Path(os.path.realpath(content_dir))
-    walk_errors: list[OSError] = []
-    for relative, absolute in _walk(content_dir, walk_errors):
-        found = _read_source(relative, absolute, root, known)
-        if isinstance(found, SourceFile):
-            files.append(found)
-        elif found is not None:
-            problems.append(found)
-    for error in walk_errors:
-        where = Path(error.filename or content_dir).relative_to(content_dir).as_posix()
-        problems.append(
-            Problem(where, 1, 1, f"folder cannot be read: {error.strerror}", _UNREADABLE_HINT)
-        )
-    return files, problems
-
-
-_UNREADABLE_HINT = "check that it still exists and that you may read it"
-
-
-def _read_source(
-    relative: str, absolute: Path, root: Path, known: KnownFiles | None
-) -> SourceFile | Problem | None:
-    """One walked entry as a SourceFile, a Problem, or None for a folder to skip."""
-    name_problem = _name_problem(relative)
-    if name_problem is not None:
-        return name_problem
-    try:
-        info = absolute.stat()  # follows links: a dangling link or a loop raises here
-        if absolute.is_symlink() and not _inside(Path(os.path.realpath(absolute)), root):
-            hint = "copy the file into content/ instead of linking to it"
-            return Problem(relative, 1, 1, "symlink points outside the content folder", hint)
-        if stat.S_ISDIR(info.st_mode):
-            return None  # a symlinked folder inside content/: its files are walked directly
-        if not relative.endswith(".md"):
-            hint = "content/ holds .md files only; put images in static/"
-            return Problem(relative, 1, 1, "not a Markdown file", hint)
-        if not stat.S_ISREG(info.st_mode):
-            hint = "content/ holds ordinary files only"
-            return Problem(relative, 1, 1, "not a regular file (a pipe, socket or device)", hint)
-        status = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-        digest = known.digest_if_unchanged(relative, status) if known else None
-        if digest is not None:
-            return SourceFile(relative, None, digest, status, str(absolute))
-        data = b""
-        if info.st_size <= MAX_FILE_BYTES:
-            with absolute.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)  # never more, even if the file grew
-    except OSError as error:
-        if absolute.is_symlink():
-            hint = "point the link at an existing file inside content/, or delete it"
-            return Problem(relative, 1, 1, f"broken symlink: {error.strerror}", hint)
-        return Problem(relative, 1, 1, f"file cannot be read: {error.strerror}", _UNREADABLE_HINT)
-    size = max(info.st_size, len(data))
-    if size > MAX_FILE_BYTES:
-        return Problem(
-            relative,
-            1,
-            1,
-            f"file is too large ({size // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB)",
-            "split it into several pages",
-        )
-    return SourceFile.of(relative, data, status)
-
-
-def _name_problem(relative: str) -> Problem | None:
-    """File names end up in messages and URLs: they must be text that prints on one line."""
-    try:
-        relative.encode("utf-8")
-    except UnicodeEncodeError:
-        # os.walk smuggles undecodable bytes through as surrogates; show them as '?'.
-        shown = relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        return Problem(shown, 1, 1, "file name is not UTF-8", "rename the file")
-    if any(unicodedata.category(character) == "Cc" for character in relative):
-        shown = "".join("?" if unicodedata.category(c) == "Cc" else c for c in relative)
-        return Problem(shown, 1, 1, "file name holds a control character", "rename the file")
-    return None
-
-
-def _walk(content_dir: Path, errors: list[OSError]) -> Iterator[tuple[str, Path]]:
-    for folder, dirnames, filenames in os.walk(content_dir, onerror=errors.append):
-        dirnames[:] = sorted(name for name in dirnames if _is_content_name(name))
-        base = Path(folder)
-        entries = [name for name in filenames if _is_content_name(name)]
-        # Symlinked folders are not descended into, but are checked like files.
-        entries += [name for name in dirnames if (base / name).is_symlink()]
-        for name in sorted(entries):
-            absolute = base / name
-            yield absolute.relative_to(content_dir).as_posix(), absolute
-
-
-def _is_content_name(name: str) -> bool:
-    # Hidden files and editors' backup and lock files (x.md~, #x.md#) come and go while
-    # someone edits; they are never content.
-    return not (name.startswith((".", "#")) or name.endswith("~"))
-
-
-def _inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
 
 
 def parse_document(source_file: SourceFile) -> tuple[Document | None, list[Problem]]:
@@ -425,7 +267,7 @@ def parse_documents(
                 readable = SourceFile.of(source_file.source, source_file.read())
             except OSError as error:
                 message = f"file cannot be read: {error.strerror}"
-                problems.append(Problem(source_file.source, 1, 1, message, _UNREADABLE_HINT))
+                problems.append(Problem(source_file.source, 1, 1, message, UNREADABLE_HINT))
                 continue
         document, found = parse_document(readable)
         problems.extend(found)

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from .assets import Assets
 from .audit import audit_pages
 from .cache import BuildCache, CachedPage, LastBuild, Reads, manifest_digest
-from .content import Document, SourceFile
+from .config import BuildOptions
+from .content import Document
 from .errors import Problem
 from .markdown import RenderedBody, convert_many
-from .model import BuildOptions, Page, Site, is_published
+from .model import Page, Site, is_published
 from .output import DiskOutput, MemoryOutput, OutputFile
 from .parallel import map_in_shares, worker_count
 from .render import Environment, page_context, render_pages, unique_problems
 from .reuse import Recorder, SiteReader, digest, page_fingerprint
+from .sources import SourceFile
 
 # A page takes a few milliseconds to render and audit; fewer than this are not worth a fork.
 PARALLEL_MIN_PAGES = 64

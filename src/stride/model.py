@@ -14,20 +14,13 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from . import urls
-from .config import SiteConfig
+from .config import BuildOptions, SiteConfig
 from .content import Document
 from .errors import Problem
 from .links import Linkable, resolve_links
 from .markdown import RenderedBody, TocEntry
 from .schema import CONTENT_TYPES, EXERCISE_CATEGORIES, CommonMeta, ContentType, ExerciseMeta
 from .urls import Route
-
-
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
-    include_drafts: bool = False
-    include_future: bool = False
-    today: datetime.date = datetime.date(1970, 1, 1)
 
 
 @dataclass(frozen=True, slots=True, order=True)

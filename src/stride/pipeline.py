@@ -23,14 +23,15 @@ from .cache import (
     unchanged_build,
 )
 from .config import ProjectPaths, SiteConfig, load_config
-from .content import SourceFile, walk_sources
 from .errors import BuildError, Problem
 from .output import Changes, DiskOutput, MemoryOutput, OutputFile, shadowed_pages
+from .sources import SourceFile, walk_sources
 
 if TYPE_CHECKING:
+    from .config import BuildOptions
     from .content import Document
     from .markdown import RenderedBody
-    from .model import BuildOptions, Site
+    from .model import Site
 
 logger = logging.getLogger(__name__)
 

@@ -19,9 +19,8 @@ from livereload.watcher import Watcher
 from tornado import ioloop, web
 
 from .cache import BuildCache, save_cache
-from .config import ProjectPaths, load_config
+from .config import BuildOptions, ProjectPaths, load_config
 from .errors import BuildError, OutputError, report_of
-from .model import BuildOptions
 from .output import DiskOutput
 from .pipeline import build, describe
 
