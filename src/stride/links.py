@@ -44,15 +44,18 @@ def resolve_links(
     known_urls: frozenset[str],
     unpublished: frozenset[str],
     broken: frozenset[str] = frozenset(),
+    *,
+    only: Sequence[Linkable] | None = None,
 ) -> LinkResult:
     """Check and rewrite every link; `broken` files failed to parse, so links to them, or to
-    URLs they might have had, are not judged."""
+    URLs they might have had, are not judged. With `only`, just those items' links are checked
+    and rewritten, against the whole site in `items`."""
     by_source = {item.document.source: item for item in items}
     by_url = {item.route.url: item for item in items}
     html: dict[str, str] = {}
     backlinks: dict[str, set[str]] = {}
     problems: list[Problem] = []
-    for item in items:
+    for item in items if only is None else only:
         for link in item.body.links:
             target_url, problem = _check(
                 item,

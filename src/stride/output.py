@@ -144,6 +144,17 @@ class DiskOutput:
             self._swap()
         return changes
 
+    def replace_one(self, output_file: OutputFile) -> None:
+        """Replace one file of the current output in place, atomically: the dev server's fast
+        preview, which the full rebuild that follows replaces with the whole site again."""
+        target = self.folder / checked_path(output_file.path)
+        temporary = target.with_name(f".{target.name}.preview")
+        with self._locked():
+            if not target.is_file():
+                return
+            temporary.write_bytes(output_file.data)
+            temporary.replace(target)
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         # Two builds into one folder (the dev server and a manual build) would share the staging

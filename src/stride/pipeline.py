@@ -28,10 +28,12 @@ from .output import Changes, DiskOutput, MemoryOutput, OutputFile, shadowed_page
 from .sources import SourceFile, walk_sources
 
 if TYPE_CHECKING:
+    from .assets import Assets
     from .config import BuildOptions
     from .content import Document
     from .markdown import RenderedBody
     from .model import Site
+    from .render import Environment
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class BuildResult:
     config: SiteConfig
     unchanged: LastBuild | None = None  # the last build, when this one found nothing to do
     cache: BuildCache | None = None  # for the next build, when the caller keeps it in memory
+    renderer: tuple[Environment, Assets] | None = None  # what rendered it: the dev server's preview
 
 
 def today_for_build() -> datetime.date:
@@ -148,7 +151,9 @@ def build(
             lap("save cache")
     seconds = time.perf_counter() - started
     files = tuple(rendered.files)
-    return BuildResult(site, files, changes, warnings, seconds, config, None, cache_next)
+    return BuildResult(
+        site, files, changes, warnings, seconds, config, None, cache_next, (env, assets)
+    )
 
 
 def _walk(

@@ -23,10 +23,14 @@ from .config import BuildOptions, ProjectPaths, load_config
 from .errors import BuildError, OutputError, report_of
 from .output import DiskOutput
 from .pipeline import build, describe
+from .preview import LastSite, preview_page
 
 logger = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 0.15  # rapid saves within this window give one rebuild
+# After a preview, the full rebuild waits this long so the browser's reload is answered first
+# (the rebuild holds the server's one thread while it runs).
+FULL_REBUILD_AFTER_PREVIEW_SECONDS = 0.3
 POLL_MILLISECONDS = 50
 OVERLAY_TAG = b'<script src="/__stride/overlay.js" defer></script>'
 
@@ -41,6 +45,8 @@ class BuildState:
     # The build cache, kept in memory between rebuilds: loading and saving it would cost more
     # than the rebuild. It is saved to the cache folder when the server stops.
     cache: BuildCache | None = None
+    last_site: LastSite | None = None  # the last good build, for fast previews (preview.py)
+    saved: set[str] = field(default_factory=set)  # files saved since the last rebuild
 
 
 class _PollingWatcher(Watcher):  # type: ignore[misc]
@@ -104,12 +110,38 @@ class _Server(Server):  # type: ignore[misc]
         ]
 
 
+def _show_preview(
+    state: BuildState, saved: set[str], output: DiskOutput, options: BuildOptions
+) -> bool:
+    """Show one saved entry's page at once, when the last build was good (see preview.py)."""
+    if state.last_site is None or state.report or len(saved) != 1:
+        return False
+    changed_file = Path(next(iter(saved)))
+    if changed_file.suffix != ".md":
+        return False
+    page = preview_page(state.last_site, changed_file, options)
+    if page is None:
+        return False
+    try:
+        output.replace_one(page)
+    except (OutputError, OSError):
+        return False
+    logger.info("Previewed %s; rebuilding the rest", page.path)
+    LiveReloadHandler.reload_waiters("*")
+    return True
+
+
 def serve(paths: ProjectPaths, options: BuildOptions, host: str, port: int) -> None:
     state = BuildState()
     output = DiskOutput(paths.output)
 
     def rebuild(reload_browsers: bool = True) -> None:
         state.pending = None
+        saved, state.saved = state.saved, set()
+        if reload_browsers and _show_preview(state, saved, output, options):
+            loop = ioloop.IOLoop.current()
+            state.pending = loop.call_later(FULL_REBUILD_AFTER_PREVIEW_SECONDS, rebuild)
+            return
         try:
             result = build(paths, options, output, state.cache)
         except (BuildError, OutputError, OSError) as error:  # shown until a build succeeds
@@ -118,12 +150,16 @@ def serve(paths: ProjectPaths, options: BuildOptions, host: str, port: int) -> N
         else:
             state.report = ""
             state.cache = result.cache or state.cache
+            if result.site is not None and result.renderer is not None:
+                state.last_site = LastSite(result.site, *result.renderer, paths.content)
             logger.info("%s", describe(load_config(paths.settings), result))
         state.builds += 1
         if reload_browsers:
             LiveReloadHandler.reload_waiters("*")
 
     def changed() -> None:
+        if server.watcher.filepath:
+            state.saved.add(str(server.watcher.filepath))
         loop = ioloop.IOLoop.current()
         if state.pending is not None:
             loop.remove_timeout(state.pending)
