@@ -23,7 +23,7 @@ from .markdown import RenderedBody, convert_many
 from .model import Page, Site, is_published
 from .output import DiskOutput, MemoryOutput, OutputFile
 from .parallel import map_in_shares, worker_count
-from .render import Environment, page_context, render_pages, unique_problems
+from .render import Environment, render_pages, unique_problems
 from .reuse import Recorder, SiteReader, digest, page_fingerprint
 from .sources import SourceFile
 
@@ -148,16 +148,13 @@ def _template_source(env: Environment) -> Callable[[str], str]:
 def _check_pages(
     site: Site, assets: Assets, cache: BuildCache, reader: SiteReader
 ) -> list[tuple[str, bool]]:
-    """Each page's fingerprint, and whether its cached copy still holds, on every core.
-
-    The SEO data of every page goes into its fingerprint, which is why this is worth spreading.
-    """
+    """Each page's fingerprint, and whether its cached copy still holds, on every core."""
     settings = digest((site.config, dict(assets.urls), dict(assets.image_sizes)))
 
     def check_share(share: Sequence[Page]) -> list[tuple[str, bool]]:
         checked = []
         for page in share:
-            fingerprint = page_fingerprint(page, page_context(page, site), settings)
+            fingerprint = page_fingerprint(page, settings)
             cached = cache.pages.get(str(page.route.output))
             holds = cached is not None and reader.still_holds(cached, fingerprint)
             checked.append((fingerprint, holds))

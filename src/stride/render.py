@@ -179,12 +179,14 @@ def render_pages(
     )
     for page in site.pages if pages is None else pages:
         try:
-            context = page_context(page, site)
             if recorders is not None and isinstance(env, Environment):
                 with env.recording(Recorder(site)) as recorder:
+                    context = page_context(page, site)
+                    recorder.page_context(page)
                     html = env.get_template(page.template).render(page=page, **context)
                 recorders[page.route.url] = recorder
             else:
+                context = page_context(page, site)
                 html = env.get_template(page.template).render(page=page, **context)
         except jinja2.TemplateSyntaxError as error:
             problems.append(

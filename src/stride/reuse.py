@@ -1,14 +1,15 @@
 """Which pages of the last build still hold: a record of what each page's render read.
 
 While a page renders, the Jinja environment reports each template it loads and each part of the
-site model a template touches: an attribute of an entry, a collection of the site (stories,
-tags, pages...), a call such as site.section('recipes'), one key of site.related. Each read is
-kept as a key that finds the same value in any later site, with a digest of the value it had.
-A page is reused when its own context (the page, its SEO data, settings and assets) is unchanged
-and every read gives the same digest in the new site; otherwise it is rendered again.
+site model a template touches: an entry's summary or its body, a collection of the site
+(stories, tags, pages...), a call such as site.section('recipes'), one key of site.related. The
+SEO data computed in Python records what it reads the same way. Each read is kept as a key that
+finds the same value in any later site, with a digest of the value it had. A page is reused when
+the page itself and the settings are unchanged and every read gives the same digest in the new
+site; otherwise it is rendered again.
 
 Entries and tags inside a value are digested by URL or slug alone: a template that shows one
-reads its fields, and those reads are recorded one by one. No two entries of a site share a URL
+reads its fields, and those reads are recorded. No two entries of a site share a URL
 (nor two tags a slug), so comparing them by URL is what comparing them by value does.
 Rendering is deterministic, so equal reads mean equal bytes; the test suite checks this against
 cold builds after random edits.
@@ -27,6 +28,10 @@ from .cache import CachedPage, Read, Reads
 from .model import Entry, Page, Site, Tag
 
 MAPPINGS = frozenset({"related", "backlinks"})  # read key by key, so one change stays local
+# Reading any of these shows an entry's body; every other field (title, date, URL, front matter,
+# tags) is its summary, which is all that lists of entries show. A body edit then re-renders the
+# entry's own page but not every page that lists it.
+BODY_FIELDS = frozenset({"html", "toc", "body", "document"})
 
 
 class Recorder:
@@ -42,7 +47,7 @@ class Recorder:
 
     def attribute(self, owner: object, name: str, value: object) -> object:
         if type(owner) is Entry:
-            self.reads.add(("entry", owner.url, name))
+            self.reads.add(("entry", owner.url, "full" if name in BODY_FIELDS else "summary"))
         elif type(owner) is Tag:
             self.reads.add(("tag", owner.ref.slug, name))
         elif owner is self.site:
@@ -57,7 +62,18 @@ class Recorder:
         """For Python code given entries by a template: it may read any of their fields."""
         for entry in entries if isinstance(entries, (tuple, list)) else (entries,):
             if type(entry) is Entry:
-                self.reads.add(("entry", entry.url, "*"))
+                self.reads.add(("entry", entry.url, "full"))
+
+    def page_context(self, page: Page) -> None:
+        """What render.page_context (the SEO data, seo.py) reads beyond the page itself: the
+        page's own entry whole, the titles and URLs of the entries it lists, and on the tags
+        index every tag. Keep in step with seo.py."""
+        if page.entry is not None:
+            self.reads.add(("entry", page.entry.url, "full"))
+        for entry in page.entries:
+            self.reads.add(("entry", entry.url, "summary"))
+        if page.template == "tags.html":
+            self.reads.add(("site", "tags"))
 
 
 class RecordedMapping(Mapping[object, object]):
@@ -136,6 +152,11 @@ def digest(value: object) -> str:
     return hashlib.blake2b(repr(shape(value)).encode(), digest_size=16).hexdigest()
 
 
+def summary_digest(entry: Entry) -> str:
+    """Everything about an entry but its body: URL, tags, and every front-matter field."""
+    return digest((entry.url, entry.tags, entry.document.content_type.section, entry.meta))
+
+
 def entry_digest(entry: Entry) -> str:
     """Everything an entry holds: its file, URL, tag names and body with resolved links."""
     tags = "\0".join(f"{ref.slug}\0{ref.name}\0{ref.url}" for ref in entry.tags)
@@ -182,9 +203,9 @@ class SiteReader:
                 entry = self._by_url.get(str(read[1]))
                 if entry is None:
                     return "missing"
-                if read[2] == "*":
-                    return entry_digest(entry)
-                return digest(getattr(entry, str(read[2])))
+                if read[2] == "summary":
+                    return summary_digest(entry)
+                return entry_digest(entry)
             if kind == "tag":
                 tag = self._by_slug.get(str(read[1]))
                 return "missing" if tag is None else digest(getattr(tag, str(read[2])))
@@ -218,15 +239,16 @@ class SiteReader:
         URLs of the entries read; None if the page cannot be reused."""
         if recorder.volatile:
             return None
-        ordered = sorted(recorder.reads, key=repr)
-        reads = tuple((read, self.digest(read)) for read in ordered if read[0] != "entry")
-        entry_reads = tuple((read, self.digest(read)) for read in ordered if read[0] == "entry")
+        reads = tuple((read, self.digest(read)) for read in recorder.reads if read[0] != "entry")
+        entry_reads = tuple(
+            (read, self.digest(read)) for read in recorder.reads if read[0] == "entry"
+        )
         return reads, entry_reads, frozenset(str(read[1]) for read, _ in entry_reads)
 
 
 _ABSENT = ("absent",)
 
 
-def page_fingerprint(page: Page, context: Mapping[str, object], settings: str) -> str:
-    """The page itself and what the build computes for it besides the templates."""
-    return digest((settings, page, tuple(sorted(context.items()))))
+def page_fingerprint(page: Page, settings: str) -> str:
+    """The page itself (entries and tags in it by URL and slug) and the site's settings."""
+    return digest((settings, page))
