@@ -6,16 +6,14 @@ knows nothing of URLs or HTML. Finding and reading the files is sources.py's job
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 
 from .errors import Problem, did_you_mean
 from .limits import MAX_FRONT_MATTER_BYTES
 from .schema import TYPES_BY_SECTION, CommonMeta, ContentType
-from .sources import UNREADABLE_HINT, SourceFile, walk_sources
+from .sources import SourceFile
 from .urls import is_valid_slug, normalise_tag, slugify
 from .validate import RecordReader
 
@@ -235,42 +233,3 @@ def _slug_for(source: str, meta: CommonMeta, reader: RecordReader, node: yaml.No
         )
         return None
     return slug
-
-
-def load_documents(
-    content_dir: Path, known: Mapping[tuple[str, str], Document] | None = None
-) -> tuple[list[Document], list[Problem]]:
-    """Phase one, part one: every content file, validated, with every problem found."""
-    files, problems = walk_sources(content_dir)
-    documents, found = parse_documents(files, known)
-    return documents, problems + found
-
-
-def parse_documents(
-    files: Sequence[SourceFile], known: Mapping[tuple[str, str], Document] | None = None
-) -> tuple[list[Document], list[Problem]]:
-    """Parse and validate files; `known` holds documents already parsed, by (source, SHA-256).
-
-    A file is parsed from its source path and bytes alone, so a known document is reused as is.
-    """
-    documents: list[Document] = []
-    problems: list[Problem] = []
-    for source_file in files:
-        if known:
-            cached = known.get((source_file.source, source_file.digest))
-            if cached is not None:
-                documents.append(cached)
-                continue
-        readable = source_file
-        if source_file.data is None:  # trusted by status, but not in the cache after all
-            try:
-                readable = SourceFile.of(source_file.source, source_file.read())
-            except OSError as error:
-                message = f"file cannot be read: {error.strerror}"
-                problems.append(Problem(source_file.source, 1, 1, message, UNREADABLE_HINT))
-                continue
-        document, found = parse_document(readable)
-        problems.extend(found)
-        if document is not None:
-            documents.append(document)
-    return documents, problems

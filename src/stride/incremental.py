@@ -13,19 +13,20 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from . import markdown
 from .assets import Assets
 from .audit import audit_pages
 from .cache import BuildCache, CachedPage, LastBuild, Reads, manifest_digest
 from .config import BuildOptions
-from .content import Document
-from .errors import Problem
-from .markdown import RenderedBody, convert_many
+from .content import Document, parse_document
+from .errors import BuildError, Problem
+from .markdown import RenderedBody
 from .model import Page, Site, is_published
 from .output import DiskOutput, MemoryOutput, OutputFile
 from .parallel import map_in_shares, worker_count
 from .render import Environment, render_pages, unique_problems
 from .reuse import Recorder, SiteReader, digest, page_fingerprint
-from .sources import SourceFile
+from .sources import UNREADABLE_HINT, SourceFile
 
 # A page takes a few milliseconds to render and audit; fewer than this are not worth a fork.
 PARALLEL_MIN_PAGES = 64
@@ -61,15 +62,67 @@ def next_publication(documents: Sequence[Document], options: BuildOptions) -> da
     return min(due, default=None)
 
 
-def convert_bodies(documents: Sequence[Document], cache: BuildCache) -> dict[str, RenderedBody]:
-    """Bodies of unchanged files come from the cache; the rest are converted, on every core."""
-    missing = [doc for doc in documents if (doc.source, doc.digest) not in cache.bodies]
-    converted = convert_many([(doc.source, doc.body) for doc in missing])
-    fresh = {doc.source: body for doc, body in zip(missing, converted, strict=True)}
-    return {
-        doc.source: fresh.get(doc.source) or cache.bodies[(doc.source, doc.digest)]
-        for doc in documents
-    }
+@dataclass(frozen=True, slots=True)
+class ReadSources:
+    documents: list[Document]  # in the sources' order, without those that failed
+    bodies: dict[str, RenderedBody]  # by source path
+    problems: list[Problem]
+
+
+def read_sources(sources: Sequence[SourceFile], cache: BuildCache) -> ReadSources:
+    """Every file parsed, validated and converted; unchanged files come from the cache.
+
+    Parsing and converting happen in one pass, on every core: each worker takes its share of
+    the files from bytes to document and HTML, so nothing but the results crosses processes.
+    """
+    missing = [
+        source
+        for source in sources
+        if (source.source, source.digest) not in cache.documents
+        or (source.source, source.digest) not in cache.bodies
+    ]
+    workers = worker_count() if len(missing) >= markdown.PARALLEL_MIN_BODIES else 1
+    outcomes = map_in_shares(_parse_and_convert, missing, workers=workers)
+    fresh = {source.source: outcome for source, outcome in zip(missing, outcomes, strict=True)}
+    documents: list[Document] = []
+    bodies: dict[str, RenderedBody] = {}
+    problems: list[Problem] = []
+    for source in sources:
+        outcome = fresh.get(source.source)
+        if outcome is None:
+            key = (source.source, source.digest)
+            documents.append(cache.documents[key])
+            bodies[source.source] = cache.bodies[key]
+            continue
+        document, body, found = outcome
+        problems += found
+        if document is not None and body is not None:
+            documents.append(document)
+            bodies[source.source] = body
+    return ReadSources(documents, bodies, problems)
+
+
+def _parse_and_convert(
+    share: Sequence[SourceFile],
+) -> list[tuple[Document | None, RenderedBody | None, list[Problem]]]:
+    converter: markdown.BodyConverter | None = None  # built only if a file parses (~10 ms)
+    outcomes: list[tuple[Document | None, RenderedBody | None, list[Problem]]] = []
+    for source in share:
+        try:
+            document, problems = parse_document(source)
+        except OSError as error:  # trusted by its status, but gone or unreadable since
+            message = f"file cannot be read: {error.strerror}"
+            outcomes.append((None, None, [Problem(source.source, 1, 1, message, UNREADABLE_HINT)]))
+            continue
+        body = None
+        if document is not None:
+            converter = converter or markdown.BodyConverter()
+            try:
+                body = converter.convert(document.source, document.body)
+            except BuildError as error:  # too slow or too deeply nested to convert
+                problems = list(error.problems)
+        outcomes.append((document, body, problems))
+    return outcomes
 
 
 def previous_output(output: DiskOutput | MemoryOutput | None) -> Callable[[str], bytes | None]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import posixpath
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import markdown
@@ -26,7 +25,6 @@ from .limits import (
     too_deep_to_convert,
     too_slow_to_convert,
 )
-from .parallel import map_in_shares, worker_count
 
 # No "smarty": it doubles the cost of every body (about 6 ms of 12), and editors can type
 # typographic quotes and dashes themselves, as the shipped content does.
@@ -40,7 +38,7 @@ EXTENSIONS = (
     "abbr",
     "sane_lists",
 )
-# Below this many bodies, forking workers costs more than it saves (a body takes ~7 ms).
+# Below this many files, forking workers costs more than it saves (a body takes ~7 ms).
 PARALLEL_MIN_BODIES = 24
 EXTENSION_CONFIGS = {"toc": {"toc_depth": "2-3"}}
 SOURCE_SCHEME = "stride:"
@@ -172,17 +170,6 @@ class BodyConverter:
         anchors = frozenset(re.findall(r'\sid="([^"]+)"', html))
         words = len(_WORD.findall(_TAGS.sub(" ", html)))
         return RenderedBody(html, toc, anchors, tuple(self._collector.links), words)
-
-
-def convert_many(items: Sequence[tuple[str, str]]) -> list[RenderedBody]:
-    """Convert (source, body) pairs, spread over every core when there are enough of them."""
-
-    def convert_share(share: Sequence[tuple[str, str]]) -> list[RenderedBody]:
-        converter = BodyConverter()  # one per worker process: building it costs ~10 ms
-        return [converter.convert(source, body) for source, body in share]
-
-    workers = worker_count() if len(items) >= PARALLEL_MIN_BODIES else 1
-    return map_in_shares(convert_share, items, workers=workers)
 
 
 def _toc_entry(token: dict[str, object]) -> TocEntry:

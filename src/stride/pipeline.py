@@ -30,8 +30,6 @@ from .sources import SourceFile, walk_sources
 if TYPE_CHECKING:
     from .assets import Assets
     from .config import BuildOptions
-    from .content import Document
-    from .markdown import RenderedBody
     from .model import Site
     from .render import Environment
 
@@ -85,10 +83,10 @@ def build(
     lap = _Laps(started)
     # Imported here, not above: a build with nothing to do never needs Jinja, Markdown & co.
     from .assets import collect_assets
-    from .content import parse_documents
     from .incremental import (
         next_cache,
         previous_output,
+        read_sources,
         render_changed,
         summarise,
     )
@@ -100,11 +98,10 @@ def build(
     lap("read sources and cache")
 
     # Phase one: read, validate and link everything.
-    documents, found = parse_documents(sources, cache.documents)
-    problems += found
-    lap("parse")
-    bodies = _convert(documents, cache, problems)
-    lap("convert Markdown")
+    read = read_sources(sources, cache)
+    documents, bodies = read.documents, read.bodies
+    problems += read.problems
+    lap("parse and convert Markdown")
     assets, asset_problems = collect_assets(paths.static)
     env = make_environment(paths.templates, paths.cache / "templates" if paths.cache else None)
     problems += asset_problems + check_templates(env)
@@ -166,18 +163,6 @@ def _walk(
         paths.content, last_build.known_files() if last_build else None
     )
     return sources, problems, walked_ns
-
-
-def _convert(
-    documents: list[Document], cache: BuildCache, problems: list[Problem]
-) -> dict[str, RenderedBody]:
-    """Every body; one too slow or deep to convert is reported with the problems found so far."""
-    from .incremental import convert_bodies
-
-    try:
-        return convert_bodies(documents, cache)
-    except BuildError as error:
-        raise BuildError([*problems, *error.problems]) from None
 
 
 class _Laps:
