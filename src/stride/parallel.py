@@ -9,6 +9,7 @@ last share itself, so n cores run n-1 children, and where fork is missing the wo
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -47,6 +48,10 @@ def map_in_shares(
         return work(items)
     context = multiprocessing.get_context("fork")
     children = []
+    # Objects that exist before the fork are shared with the children until written to; the
+    # cyclic collector would scan (and so copy) all of them in every child. Frozen, they are
+    # left alone: the site model is never garbage while its pages render.
+    gc.freeze()
     for index in range(workers - 1):
         receiving, sending = context.Pipe(duplex=False)
         share = items[index::workers]
@@ -67,6 +72,7 @@ def map_in_shares(
                 raise outcome
             shares.append(outcome)
     finally:
+        gc.unfreeze()
         for child, _ in children:
             if child.is_alive():  # only after a failure: the others' work is no longer wanted
                 child.terminate()
