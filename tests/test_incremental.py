@@ -225,6 +225,33 @@ def test_a_file_changed_just_before_the_last_build_is_read_again(tmp_path: Path)
     assert b"Body of article 8." in warm["articles/generated-5/index.html"]
 
 
+def test_the_kept_previous_output_is_reused_only_when_it_holds_what_it_says(
+    tmp_path: Path,
+) -> None:
+    paths = make_project(tmp_path)
+    assert paths.cache is not None
+    kept = paths.cache / "previous-output"
+    warm_build(paths)
+    edited = paths.content / "articles" / "generated-1.md"
+    edited.write_text(edited.read_text("utf-8") + "\nFirst edit.\n", "utf-8")
+    warm_build(paths)
+    assert (kept / MANIFEST).is_file(), "the output before last is kept in the cache folder"
+    # Staging starts from the kept folder; a stray or missing file there means it is not used.
+    (kept / "stray.html").write_text("not ours", "utf-8")
+    (kept / "tags" / "index.html").unlink()
+    edited.write_text(edited.read_text("utf-8") + "\nSecond edit.\n", "utf-8")
+    warm = warm_build(paths)
+    assert warm == cold_build(paths)
+    assert not isinstance(warm, str) and "stray.html" not in warm
+    # A kept folder that is right is used, and still gives a cold build's output.
+    edited.write_text(edited.read_text("utf-8") + "\nThird edit.\n", "utf-8")
+    live = paths.output / "tags" / "index.html"
+    before = live.stat().st_ino
+    assert warm_build(paths) == cold_build(paths)
+    assert not (kept / "stray.html").exists()
+    assert before == (kept / "tags" / "index.html").stat().st_ino  # swapped out, not copied
+
+
 def test_unchanged_sources_build_nothing_but_a_deleted_output_file_is_restored(
     tmp_path: Path,
 ) -> None:

@@ -22,7 +22,7 @@ from .content import Document, parse_document
 from .errors import BuildError, Problem
 from .markdown import RenderedBody
 from .model import Page, Site, is_published
-from .output import DiskOutput, MemoryOutput, OutputFile
+from .output import DiskOutput, KeptFile, MemoryOutput, OutputFile, Written
 from .parallel import map_in_shares, worker_count
 from .render import Environment, render_pages, unique_problems
 from .reuse import Recorder, SiteReader, digest, page_fingerprint
@@ -34,7 +34,7 @@ PARALLEL_MIN_PAGES = 64
 
 @dataclass(frozen=True, slots=True)
 class RenderedSite:
-    files: list[OutputFile]  # every page, rendered now or reused
+    files: list[Written]  # every page, rendered now or reused
     pages: dict[str, CachedPage]  # for the next build, by output path
     entries: dict[str, str]  # entry URL -> digest, for the next build
     problems: list[Problem]
@@ -125,22 +125,30 @@ def _parse_and_convert(
     return outcomes
 
 
-def previous_output(output: DiskOutput | MemoryOutput | None) -> Callable[[str], bytes | None]:
-    """Reads a file of the last build's output; cached pages keep only its hash, not its bytes."""
+def previous_output(output: DiskOutput | MemoryOutput | None) -> Callable[[str], str | None]:
+    """The SHA-256 of a file of the last build's output, if it is still there.
 
-    def from_disk(path: str) -> bytes | None:
-        try:
-            # A plain path string: pathlib costs more than the read for thousands of files.
-            with open(os.path.join(folder, path), "rb") as file:  # noqa: PTH118, PTH123
-                return file.read()
-        except OSError:
-            return None
-
+    On disk this is what the output's manifest records: the output folder is Stride's own, and
+    reading every file back to hash it would cost more than the rest of a small rebuild.
+    """
     if isinstance(output, DiskOutput):
         folder = str(output.folder)
+        manifest = output.read_manifest()
+
+        def from_disk(path: str) -> str | None:
+            # A plain path string: pathlib costs more than the stat for thousands of files.
+            exists = os.path.isfile(os.path.join(folder, path))  # noqa: PTH113, PTH118
+            return manifest.get(path) if exists else None
+
         return from_disk
     if isinstance(output, MemoryOutput):
-        return output.files.get
+        files = output.files
+
+        def from_memory(path: str) -> str | None:
+            data = files.get(path)
+            return None if data is None else hashlib.sha256(data).hexdigest()
+
+        return from_memory
     return lambda path: None
 
 
@@ -149,7 +157,7 @@ def render_changed(
     assets: Assets,
     env: Environment,
     cache: BuildCache,
-    previous: Callable[[str], bytes | None],
+    previous: Callable[[str], str | None],
     *,
     record: bool = True,
 ) -> RenderedSite:
@@ -160,21 +168,19 @@ def render_changed(
     """
     reader = SiteReader(site, _template_source(env), cache.entries)
     checks = _check_pages(site, assets, cache, reader) if record else None
-    files: dict[str, OutputFile] = {}
+    files: dict[str, Written] = {}
     pages: dict[str, CachedPage] = {}
     fresh: list[tuple[Page, str]] = []
     for index, page in enumerate(site.pages):
         fingerprint, holds = checks[index] if checks else ("", False)
         cached = cache.pages.get(str(page.route.output))
-        if holds and cached is not None:
-            data = previous(str(page.route.output))
-            if data is not None and hashlib.sha256(data).hexdigest() == cached.sha256:
-                files[page.route.url] = OutputFile(page.route.output, data)
-                pages[str(page.route.output)] = cached
-                continue
+        if holds and cached is not None and previous(str(page.route.output)) == cached.sha256:
+            files[page.route.url] = KeptFile(page.route.output, cached.sha256)
+            pages[str(page.route.output)] = cached
+            continue
         fresh.append((page, fingerprint))
 
-    static = [OutputFile(f.output, f.data) for f in assets.files]
+    static: list[Written] = [OutputFile(f.output, f.data) for f in assets.files]
     outcomes = _render_pages(site, assets, env, [page for page, _ in fresh], record=record)
     problems: list[Problem] = []
     for (page, fingerprint), outcome in zip(fresh, outcomes, strict=True):
@@ -252,7 +258,7 @@ def summarise(
     options: BuildOptions,
     *,
     warnings: Sequence[Problem],
-    files: Sequence[OutputFile],
+    files: Sequence[Written],
     sources: tuple[Sequence[SourceFile], int],
 ) -> LastBuild | None:
     """What the next build needs to tell that nothing changed; only output on disk can tell."""

@@ -39,6 +39,17 @@ class OutputFile:
 
 
 @dataclass(frozen=True, slots=True)
+class KeptFile:
+    """A file the current output already holds with these bytes: linked, never read again."""
+
+    path: PurePosixPath
+    sha256: str
+
+
+Written = OutputFile | KeptFile
+
+
+@dataclass(frozen=True, slots=True)
 class Changes:
     added: tuple[str, ...]
     changed: tuple[str, ...]
@@ -73,8 +84,11 @@ def checked_path(path: PurePosixPath) -> PurePosixPath:
     return path
 
 
-def manifest_of(files: Iterable[OutputFile]) -> dict[str, str]:
-    return {str(f.path): hashlib.sha256(f.data).hexdigest() for f in files}
+def manifest_of(files: Iterable[Written]) -> dict[str, str]:
+    return {
+        str(f.path): f.sha256 if isinstance(f, KeptFile) else hashlib.sha256(f.data).hexdigest()
+        for f in files
+    }
 
 
 def compare(old: Mapping[str, str], new: Mapping[str, str]) -> Changes:
@@ -91,10 +105,13 @@ class MemoryOutput:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
 
-    def write(self, files: Iterable[OutputFile]) -> Changes:
+    def write(self, files: Iterable[Written], previous: Path | None = None) -> Changes:
         files = list(files)
         _check_unique(files)
-        new = {str(f.path): f.data for f in files}
+        new = {
+            str(f.path): self.files[str(f.path)] if isinstance(f, KeptFile) else f.data
+            for f in files
+        }
         changes = compare(
             {path: hashlib.sha256(data).hexdigest() for path, data in self.files.items()},
             {path: hashlib.sha256(data).hexdigest() for path, data in new.items()},
@@ -124,9 +141,17 @@ class DiskOutput:
             return {}
         return loaded if isinstance(loaded, dict) else {}
 
-    def write(self, files: Iterable[OutputFile]) -> Changes:
+    def write(self, files: Iterable[Written], previous: Path | None = None) -> Changes:
+        """Swap in a folder holding exactly `files`.
+
+        `previous`, a folder on the same file system (in the build cache), keeps the output
+        before last: staging starts from it and only the files that differ are written, so a
+        small change costs a few files, not thousands of links. Without it, or when it does not
+        hold what its manifest says, staging starts empty.
+        """
         files = sorted(files, key=lambda f: f.path)
         _check_unique(files)
+        previous = previous if previous and _same_device(previous.parent, self.folder) else None
         with self._locked():
             self._recover()
             self._check_folder()
@@ -136,13 +161,29 @@ class DiskOutput:
             _discard(self.staging)  # left behind by a build that was killed
             if old == new and self._matches(new):
                 return changes
-            self.staging.mkdir()
+            staged = self._start_staging(previous)
+            for path in staged.keys() - new.keys():
+                _remove_file(self.staging, path)
             for f in files:
-                self._stage(f, reuse=old.get(str(f.path)) == new[str(f.path)])
+                path = str(f.path)
+                if staged.get(path) != new[path]:
+                    self._stage(f, replace=path in staged, reuse=old.get(path) == new[path])
             manifest = json.dumps(new, indent=0, sort_keys=True).encode()
+            _remove_file(self.staging, MANIFEST)
             (self.staging / MANIFEST).write_bytes(manifest)
-            self._swap()
+            self._swap(previous)
         return changes
+
+    def _start_staging(self, previous: Path | None) -> dict[str, str]:
+        """Move the output before last into place as the staging folder; its manifest."""
+        if previous is not None:
+            manifest = _verified_tree(previous)
+            if manifest is not None:
+                previous.rename(self.staging)
+                return manifest
+            _discard(previous)
+        self.staging.mkdir()
+        return {}
 
     def replace_one(self, output_file: OutputFile) -> None:
         """Replace one file of the current output in place, atomically: the dev server's fast
@@ -206,9 +247,22 @@ class DiskOutput:
         # Cheap check that nobody deleted output files behind our back.
         return all((self.folder / path).is_file() for path in manifest)
 
-    def _stage(self, output_file: OutputFile, reuse: bool) -> None:
+    def _stage(self, output_file: Written, *, replace: bool, reuse: bool) -> None:
         target = self.staging / output_file.path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if replace:
+            # Unlinked, never written into: the file may be a hard link shared with the output.
+            target.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(output_file, KeptFile):
+            try:
+                os.link(self.folder / output_file.path, target)
+            except OSError:
+                raise OutputError(
+                    f"{self.folder / output_file.path} vanished during the build",
+                    "build again",
+                ) from None
+            return
         if reuse and self._link_unchanged(output_file, target):
             return
         target.write_bytes(output_file.data)
@@ -228,16 +282,16 @@ class DiskOutput:
             return False  # missing, unreadable, or on another device: write it afresh
         return True
 
-    def _swap(self) -> None:
+    def _swap(self, previous: Path | None) -> None:
         if not self.folder.exists():
             self.staging.rename(self.folder)
             return
         if _exchange(self.staging, self.folder):
-            _discard(self.staging)  # now holds the previous build
+            _keep_or_discard(self.staging, previous)  # now holds the previous build
             return
         self.folder.rename(self.retired)
         self.staging.rename(self.folder)
-        _discard(self.retired)
+        _keep_or_discard(self.retired, previous)
 
 
 def shadowed_pages(
@@ -258,7 +312,7 @@ def shadowed_pages(
     ]
 
 
-def _check_unique(files: Sequence[OutputFile]) -> None:
+def _check_unique(files: Sequence[Written]) -> None:
     """Every path once: a static file and a page at one path would silently overwrite."""
     for f in files:
         checked_path(f.path)
@@ -269,6 +323,60 @@ def _check_unique(files: Sequence[OutputFile]) -> None:
             "two outputs would be written to " + ", ".join(twice),
             "rename the file in static/ that has the same path as a page",
         )
+
+
+def _same_device(first: Path, second: Path) -> bool:
+    try:
+        return first.stat().st_dev == second.parent.stat().st_dev
+    except OSError:
+        return False
+
+
+def _keep_or_discard(tree: Path, previous: Path | None) -> None:
+    if previous is None:
+        _discard(tree)
+        return
+    try:
+        _discard(previous)
+        tree.rename(previous)
+    except OSError:
+        _discard(tree)
+
+
+def _verified_tree(folder: Path) -> dict[str, str] | None:
+    """The manifest of a kept output folder, if its files are exactly the manifest's."""
+    if folder.is_symlink() or not folder.is_dir():
+        return None
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        found: set[str] = set()
+        top = str(folder)
+        for root, dirs, names in os.walk(top):
+            if any(os.path.islink(os.path.join(root, d)) for d in dirs):  # noqa: PTH114, PTH118
+                return None
+            prefix = os.path.relpath(root, top).replace(os.sep, "/")
+            found.update(name if prefix == "." else f"{prefix}/{name}" for name in names)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or found != {*manifest, MANIFEST}:
+        return None
+    return manifest
+
+
+def _remove_file(root: Path, path: str) -> None:
+    """Remove one staged file, and the folders it leaves empty."""
+    target = root / path
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        return
+    parent = target.parent
+    while parent != root:
+        try:
+            parent.rmdir()
+        except OSError:  # not empty
+            return
+        parent = parent.parent
 
 
 def _discard(path: Path) -> None:

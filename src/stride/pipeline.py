@@ -24,7 +24,7 @@ from .cache import (
 )
 from .config import ProjectPaths, SiteConfig, load_config
 from .errors import BuildError, Problem
-from .output import Changes, DiskOutput, MemoryOutput, OutputFile, shadowed_pages
+from .output import Changes, DiskOutput, MemoryOutput, Written, shadowed_pages
 from .sources import SourceFile, walk_sources
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class BuildResult:
     site: Site | None  # None when nothing changed since the last build, so nothing was built
-    files: tuple[OutputFile, ...]  # () when nothing was built
+    files: tuple[Written, ...]  # () when nothing was built
     changes: Changes | None  # None when nothing was written (check mode)
     warnings: tuple[Problem, ...]
     seconds: float
@@ -129,7 +129,8 @@ def build(
         raise BuildError(rendered.problems)
     lap(f"render {rendered.rendered} of {len(site.pages)} pages")
     warnings = tuple(search_warnings(documents))
-    changes = output.write(rendered.files) if output is not None else None
+    kept_output = paths.cache / "previous-output" if paths.cache is not None else None
+    changes = None if output is None else output.write(rendered.files, previous=kept_output)
     lap("write")
     cache_next = None
     if output is not None:
