@@ -349,18 +349,28 @@ def _verified_tree(folder: Path) -> dict[str, str] | None:
         return None
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        found: set[str] = set()
-        top = str(folder)
-        for root, dirs, names in os.walk(top):
-            if any(os.path.islink(os.path.join(root, d)) for d in dirs):  # noqa: PTH114, PTH118
-                return None
-            prefix = os.path.relpath(root, top).replace(os.sep, "/")
-            found.update(name if prefix == "." else f"{prefix}/{name}" for name in names)
+        found = _files_in(str(folder), "")
     except (OSError, ValueError):
         return None
     if not isinstance(manifest, dict) or found != {*manifest, MANIFEST}:
         return None
     return manifest
+
+
+def _files_in(folder: str, prefix: str) -> set[str]:
+    """Relative paths of the files under folder; a link or anything odd raises ValueError."""
+    found: set[str] = set()
+    with os.scandir(folder) as entries:
+        for entry in entries:  # scandir knows each entry's type without another system call
+            if entry.is_symlink():
+                raise ValueError(entry.path)
+            if entry.is_dir():
+                found |= _files_in(entry.path, f"{prefix}{entry.name}/")
+            elif entry.is_file():
+                found.add(prefix + entry.name)
+            else:
+                raise ValueError(entry.path)
+    return found
 
 
 def _remove_file(root: Path, path: str) -> None:

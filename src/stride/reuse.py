@@ -122,6 +122,9 @@ def shape(value: object) -> object:
     if kind in _PLAIN:
         return value
     if kind is tuple or kind is list:
+        if value and all(type(item) is Entry for item in value):  # type: ignore[attr-defined]
+            # Lists of entries (a section, a tag's stories) are the largest values by far.
+            return ("Entries", tuple([item.route.url for item in value]))  # type: ignore[attr-defined]
         return tuple([shape(item) for item in value])  # type: ignore[attr-defined]
     if kind is Entry:
         return ("Entry", value.url)  # type: ignore[attr-defined]

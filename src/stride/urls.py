@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from pathlib import PurePosixPath
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -61,6 +62,7 @@ def tags_index() -> Route:
     return _page("/tags/")
 
 
+@cache  # asked for once per tag of every entry, with few distinct answers
 def tag(slug: str, page: int = 1) -> Route:
     if page == 1:
         return _page(f"/tags/{slug}/")
