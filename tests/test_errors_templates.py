@@ -73,7 +73,7 @@ def test_an_unknown_filter_is_a_syntax_error_at_its_line(tmp_path: Path) -> None
 def test_a_missing_template_is_reported_where_it_is_named(tmp_path: Path) -> None:
     templates = {
         "article.html": "{% extends 'layout.html' %}\n",
-        "athlete.html": "<p>\n{% include 'partials/card.html' %}\n</p>\n",
+        "athlete.html": "<p>\n{% include 'partials/badge.html' %}\n</p>\n",
         "recipe.html": "<p>1</p>\n<p>2</p>\n{% import 'partials/gone.html' as g %}\n{{ g.x() }}\n",
     }
     files = {
@@ -90,7 +90,7 @@ def test_a_missing_template_is_reported_where_it_is_named(tmp_path: Path) -> Non
     assert errors_with(tmp_path, templates, files) == (
         "templates/article.html:1:1: template not found: layout.html\n"
         + NOT_FOUND_HINT
-        + "\ntemplates/athlete.html:2:1: template not found: partials/card.html\n"
+        + "\ntemplates/athlete.html:2:1: template not found: partials/badge.html\n"
         + NOT_FOUND_HINT
         + "\ntemplates/recipe.html:3:1: template not found: partials/gone.html\n"
         + NOT_FOUND_HINT

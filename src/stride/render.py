@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from . import seo
 from .assets import Assets
 from .errors import Problem
-from .model import Page, Site
+from .model import Entry, Page, Site
 from .output import OutputFile
 from .reuse import Recorder
 
@@ -31,6 +32,7 @@ class Environment(jinja2.Environment):
     """
 
     recorder: Recorder | None = None
+    fragments: FragmentCache
 
     @contextmanager
     def recording(self, recorder: Recorder) -> Iterator[Recorder]:
@@ -61,6 +63,38 @@ class Environment(jinja2.Environment):
         return super()._load_template(name, globals)
 
 
+class FragmentCache:
+    """Parts of pages that depend on one entry's summary alone, rendered once per build.
+
+    An entry's card appears on every page that lists it (latest, related, tags, sections):
+    thousands of times on a large site, always the same. A page that takes a cached card still
+    records the reads the card's render made, so reuse.py sees the same reads either way.
+    """
+
+    CARD = "partials/card.html"
+
+    def __init__(self, env: Environment) -> None:
+        self._env = env
+        self._site: Site | None = None
+        self._cards: dict[tuple[str, str], Markup] = {}
+
+    def start(self, site: Site) -> None:
+        if site is not self._site:
+            self._site, self._cards = site, {}
+
+    def card(self, entry: Entry, heading: str = "h3") -> Markup:
+        recorder = self._env.recorder
+        if recorder is not None:
+            recorder.template(self.CARD)
+            recorder.attribute(entry, "summary", None)
+        key = (entry.url, heading)
+        found = self._cards.get(key)
+        if found is None:
+            template = self._env.get_template(self.CARD)
+            found = self._cards[key] = Markup(template.render(entry=entry, heading=heading))
+        return found
+
+
 def make_environment(templates: Path, compiled: Path | None = None) -> Environment:
     """The environment; `compiled` keeps compiled templates between builds (a cache folder)."""
     env = Environment(
@@ -72,6 +106,8 @@ def make_environment(templates: Path, compiled: Path | None = None) -> Environme
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.fragments = FragmentCache(env)
+    env.globals["cached_card"] = env.fragments.card
     env.filters["long_date"] = long_date
     env.filters["rfc3339"] = seo.rfc3339
     env.filters["last_updated"] = _last_updated
@@ -170,6 +206,8 @@ def render_pages(
     problems: list[Problem] = []
     # Globals, not context, so imported macro files can use them too. The environment is
     # made for one build, so this is that build's state, not process-wide state.
+    if isinstance(env, Environment):
+        env.fragments.start(site)
     env.globals.update(
         site=site,
         config=site.config,
