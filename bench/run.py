@@ -5,9 +5,10 @@
     python bench/run.py [--sizes 4000,20000] [--runs 5] [--storage tmpfs,disk]
 
 For each size and storage it makes the corpus (bench/corpus.py), lays it out for every peer
-(../shared/bench/make_sites.py), times the Markdown floor (bench/md_floor.py), then times whole
-processes: cold builds of every generator, and Stride's and Hugo's rebuilds with nothing changed,
-after editing one article's body, and after editing the base template. Commands being compared
+(../shared/bench/make_sites.py), then times whole processes: cold builds of every generator,
+with the Markdown floor (bench/md_floor.py) timed in the same rounds, and Stride's and Hugo's
+rebuilds with nothing changed, after editing one article's body, and after editing the base
+template. Commands being compared
 run in alternation, round after round, so a drift in machine speed hits all of them; the median
 of the rounds is kept. Peak memory is the largest RSS of any one process of a build (wait4).
 After the timed runs, Stride's warm output is checked byte for byte against a cold build.
@@ -70,6 +71,18 @@ class Scenario:
             "runs_s": self.seconds,
             "peak_mb": max(self.peak_kb) / 1024,
         }
+
+
+@dataclass
+class FloorScenario(Scenario):
+    """The Markdown floor, timed in the same rounds as the cold builds: the machine's speed
+    drifts, so a floor timed once, minutes before or after, makes a poor yardstick. The time
+    kept is the conversion time md_floor.py reports, without start-up and file reading."""
+
+    def run(self, number: int) -> None:
+        output = subprocess.run(self.command, check=True, capture_output=True, text=True)
+        self.seconds.append(float(json.loads(output.stdout)["seconds"]))
+        self.peak_kb.append(0)
 
 
 def rounds(scenarios: list[Scenario], runs: int) -> None:
@@ -158,17 +171,6 @@ def make_peer_sites(flat: Path, work: Path, peers_prefix: Path) -> Path:
     return sites
 
 
-def markdown_floor(content: Path) -> dict[str, float]:
-    output = subprocess.run(
-        [sys.executable, str(BENCH / "md_floor.py"), str(content)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    result: dict[str, float] = json.loads(output.stdout)
-    return result
-
-
 def bench_one(size: int, storage: str, work: Path, args: argparse.Namespace) -> dict[str, object]:
     print(f"== {size} articles on {storage} ({work})", flush=True)
     shutil.rmtree(work, ignore_errors=True)
@@ -187,15 +189,12 @@ def bench_one(size: int, storage: str, work: Path, args: argparse.Namespace) -> 
     runs_cold = args.runs if size <= 4000 else args.runs_large
     cold_peers = args.cold_peers if size <= 4000 else args.cold_peers_large
 
-    print("-- Markdown floor (one process)", flush=True)
-    floor = markdown_floor(content) if not args.floor_seconds else None
-    if floor is None:  # timed earlier in the same session: it takes minutes at 20,000
-        floor = {"files": size, "seconds": args.floor_seconds, "given": True}
-    print(f"  {floor['seconds']:.2f} s for {floor['files']} bodies", flush=True)
-
-    print("-- cold builds", flush=True)
+    print("-- cold builds, and the Markdown floor (one process) in the same rounds", flush=True)
+    floor_command = [sys.executable, str(BENCH / "md_floor.py"), str(content)]
+    floor_runs = FloorScenario("markdown", "floor", floor_command, project)
     cold = [
         Scenario("stride", "cold", [*stride, "--no-cache"], project, wipe(out)),
+        floor_runs,
         Scenario(
             "hugo", "cold", hugo, sites / "hugo", wipe(*_in(sites / "hugo", "public", "resources"))
         ),
@@ -224,6 +223,12 @@ def bench_one(size: int, storage: str, work: Path, args: argparse.Namespace) -> 
         ),
     }
     rounds(cold, runs_cold)
+    floor = {
+        "files": size,
+        "seconds": statistics.median(floor_runs.seconds),
+        "runs_s": floor_runs.seconds,
+    }
+    cold.remove(floor_runs)
     peer_runs = [peers[name] for name in ("eleventy", "mkdocs", "pelican")]
     rounds(peer_runs, cold_peers)
 
@@ -371,7 +376,6 @@ def main() -> int:
     parser.add_argument("--latency-sizes", default="4000", help="sizes to time the dev server at")
     parser.add_argument("--large-on-disk", action="store_true", help="sizes above 4,000 on disk")
     parser.add_argument("--results", type=Path, default=BENCH / "results")
-    parser.add_argument("--floor-seconds", type=float, help="a floor already timed for this size")
     parser.add_argument("--stamp", help="name results like an earlier run, to report them together")
     args = parser.parse_args()
     args.peers = args.peers.absolute()
