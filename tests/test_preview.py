@@ -55,6 +55,7 @@ def test_a_body_edit_previews_the_page_the_full_rebuild_writes(tmp_path: Path) -
         (lambda text: text.replace("[strength]", "[strength, hills]"), "tags"),
         (lambda text: text.replace("draft: false", "draft: true"), "unpublished"),
         (lambda text: text.replace("squat.md", "missing.md"), "broken link"),
+        (lambda text: text.replace("## Warm up", "## Warming up"), "anchor gone"),
         (lambda text: text.replace("title: The guide", "title: [unclosed"), "bad YAML"),
     ],
 )

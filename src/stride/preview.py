@@ -5,8 +5,8 @@ did not change. The page an editor just saved is the one they are looking at, so
 renders it first, in milliseconds, from the edited file and the last build's site model, shows
 it, and only then runs the full rebuild, which makes every page exact again (lists, related
 entries, feeds) and reloads the browser a second time. Hugo's server does the same ("fast
-render"). Only an edit that keeps the entry's URL, type, publication and tags qualifies; any
-other change, and any mistake, waits for the full rebuild, which reports it.
+render"). Only an edit that keeps the entry's URL, type, publication, tags and headings' anchors
+qualifies; any other change, and any mistake, waits for the full rebuild, which reports it.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ def preview_page(last: LastSite, changed: Path, options: BuildOptions) -> Output
         body = BodyConverter().convert(source, document.body)
     except BuildError:
         return None
+    if not old.body.anchors <= body.anchors:
+        return None  # another page may link to a heading that is gone: the rebuild will say
     edited = Linkable(document, old.route, body)
     others = [Linkable(e.document, e.route, e.body) for e in last.site.entries if e is not old]
     known = frozenset(page.route.url for page in last.site.pages) | last.assets.public_urls
