@@ -282,6 +282,35 @@ def test_corrupt_cache_is_ignored_with_a_notice(
     assert "corrupted" in caplog.text
 
 
+def test_a_small_edit_saves_only_the_sources_it_added(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = make_project(tmp_path, articles=30)
+    assert paths.cache is not None
+    warm_build(paths)
+    stored = paths.cache / "sources.pickle"
+    added = paths.cache / "sources-added.pickle"
+    written = stored.stat().st_mtime_ns
+    assert not added.exists()
+    edited = paths.content / "articles" / "generated-2.md"
+    edited.write_text(edited.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    assert warm_build(paths) == cold_build(paths)
+    assert stored.stat().st_mtime_ns == written, "the full sources file was rewritten"
+    assert 0 < added.stat().st_size < stored.stat().st_size / 10
+    # The next build reads both files: nothing is parsed again but what changed.
+    edited.write_text(edited.read_text("utf-8") + "\nAnd another.\n", "utf-8")
+    assert warm_build(paths) == cold_build(paths)
+    # A damaged sources file costs only speed: a notice, and the files are parsed again.
+    data = bytearray(stored.read_bytes())
+    data[-40] ^= 0xFF
+    stored.write_bytes(bytes(data))
+    edited.write_text(edited.read_text("utf-8") + "\nA third.\n", "utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert warm_build(paths) == cold_build(paths)
+    assert "sources.pickle" in caplog.text and "corrupted" in caplog.text
+    assert not added.exists(), "a build that could not use the sources file writes it whole"
+
+
 def test_truncated_or_foreign_cache_is_ignored_with_a_notice(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

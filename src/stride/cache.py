@@ -45,7 +45,12 @@ if TYPE_CHECKING:  # this module is imported before a build knows whether it has
 
 logger = logging.getLogger(__name__)
 
-CACHE_FILE = "build-cache.pickle"
+CACHE_FILE = "build-cache.pickle"  # pages and the last build's summary
+SOURCES_FILE = "sources.pickle"  # every document and body, as of its last full write
+SOURCES_ADDED = "sources-added.pickle"  # documents and bodies added since
+# A build that adds or drops fewer documents than this share writes only what it added: one
+# edit then writes a few kilobytes instead of the whole site's bodies.
+ADDED_SHARE = 0.1
 MAGIC = b"stride build cache\n"
 FORMAT = 1
 _SOURCE_ROOT = Path(__file__).resolve().parent
@@ -92,6 +97,7 @@ class BuildCache:
     pages: Mapping[str, CachedPage] = field(default_factory=dict)  # by output path
     entries: Mapping[str, str] = field(default_factory=dict)  # entry URL -> digest of the entry
     last_build: LastBuild | None = None
+    stored: frozenset[DocumentKey] = frozenset()  # documents in SOURCES_FILE on disk
 
 
 @cache
@@ -152,7 +158,45 @@ def load_cache(folder: Path | None) -> BuildCache:
         return _ignored(folder, f"it could not be read ({type(error).__name__})")
     if not isinstance(loaded, BuildCache):
         return _ignored(folder, "it holds something else")
-    return loaded
+    stored = _load_part(folder / SOURCES_FILE)
+    added = _load_part(folder / SOURCES_ADDED) if stored is not None else None
+    sources = {**(stored or {}), **(added or {})}
+    return dataclasses.replace(
+        loaded,
+        documents={key: document for key, (document, _) in sources.items()},
+        bodies={key: body for key, (_, body) in sources.items()},
+        stored=frozenset(stored or ()),
+    )
+
+
+Sources = dict[DocumentKey, tuple["Document", "RenderedBody"]]
+
+
+def _load_part(path: Path) -> Sources | None:
+    """The documents and bodies in one sources file; None (with a notice) if it is unusable."""
+    try:
+        with path.open("rb") as file:
+            magic, header_line, payload = file.readline(), file.readline(), file.read()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        return _part_ignored(path, error.strerror or "unreadable")
+    try:
+        header = json.loads(header_line) if magic == MAGIC else {}
+        if header.get("stamp") != stamp():
+            return _part_ignored(path, "made by another version or damaged")
+        if hashlib.sha256(payload).hexdigest() != header.get("checksum"):
+            return _part_ignored(path, "its contents do not match its checksum (corrupted)")
+        with _collector_paused():
+            loaded = pickle.loads(payload)
+    except Exception as error:  # any failure to read a cache means: do not use it
+        return _part_ignored(path, f"it could not be read ({type(error).__name__})")
+    return loaded if isinstance(loaded, dict) else _part_ignored(path, "it holds something else")
+
+
+def _part_ignored(path: Path, reason: str) -> Sources | None:
+    logger.warning("notice: ignoring %s: %s; its files will be parsed again", path, reason)
+    return None
 
 
 @contextmanager
@@ -219,8 +263,14 @@ def save_cache(folder: Path | None, data: BuildCache) -> None:
     """Replace the cache atomically; a cache that cannot be written only costs speed next time."""
     if folder is None:
         return
+    try:
+        _save_sources(folder, data)
+    except OSError as error:
+        logger.warning("notice: could not write the build cache in %s: %s", folder, error)
+        return
+    pages = BuildCache(pages=data.pages, entries=data.entries, last_build=data.last_build)
     with _collector_paused():
-        payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL)
     last = None
     if data.last_build is not None:
         last = dataclasses.asdict(data.last_build)
@@ -232,14 +282,34 @@ def save_cache(folder: Path | None, data: BuildCache) -> None:
         "last_build": last,
     }
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".build-cache.")
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(MAGIC + json.dumps(header).encode() + b"\n")
-            file.write(payload)
-        Path(temporary).replace(cache_path(folder))
+        _replace(folder, CACHE_FILE, MAGIC + json.dumps(header).encode() + b"\n", payload)
     except OSError as error:
         logger.warning("notice: could not write the build cache in %s: %s", folder, error)
+
+
+def _save_sources(folder: Path, data: BuildCache) -> None:
+    """Documents and bodies: only those added since the sources file, when they are few."""
+    keys = set(data.documents)
+    fresh = keys - data.stored
+    changed = len(fresh) + len(data.stored - keys)
+    few = changed <= ADDED_SHARE * len(keys) and (folder / SOURCES_FILE).is_file()
+    name, wanted = (SOURCES_ADDED, fresh) if data.stored and few else (SOURCES_FILE, keys)
+    sources = {key: (data.documents[key], data.bodies[key]) for key in wanted}
+    with _collector_paused():
+        payload = pickle.dumps(sources, protocol=pickle.HIGHEST_PROTOCOL)
+    header = {"stamp": stamp(), "checksum": hashlib.sha256(payload).hexdigest()}
+    _replace(folder, name, MAGIC + json.dumps(header).encode() + b"\n", payload)
+    if name == SOURCES_FILE:
+        (folder / SOURCES_ADDED).unlink(missing_ok=True)
+
+
+def _replace(folder: Path, name: str, head: bytes, payload: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(head)
+        file.write(payload)
+    Path(temporary).replace(folder / name)
 
 
 def inputs_digest(paths: ProjectPaths, options: BuildOptions, sources: Sequence[SourceFile]) -> str:

@@ -281,6 +281,7 @@ def next_cache(
     bodies: Mapping[str, RenderedBody],
     rendered: RenderedSite,
     last_build: LastBuild | None,
+    previous: BuildCache,
 ) -> BuildCache:
     """The cache for the next build: exactly this build's documents, bodies and pages."""
     return BuildCache(
@@ -289,4 +290,5 @@ def next_cache(
         rendered.pages,
         rendered.entries,
         last_build,
+        previous.stored,
     )

@@ -143,7 +143,7 @@ def build(
             files=rendered.files,
             sources=(sources, walked_ns),
         )
-        cache_next = next_cache(documents, bodies, rendered, summary)
+        cache_next = next_cache(documents, bodies, rendered, summary, cache)
         if kept is None:
             save_cache(paths.cache, cache_next)
             lap("save cache")
