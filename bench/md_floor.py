@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import markdown
 
-from stride.markdown import EXTENSION_CONFIGS, EXTENSIONS
+from stride.markdown import markdown_extensions
 
 
 def bodies(content: Path) -> list[str]:
@@ -33,7 +33,7 @@ def bodies(content: Path) -> list[str]:
 
 def main() -> int:
     texts = bodies(Path(sys.argv[1]))
-    converter = markdown.Markdown(extensions=list(EXTENSIONS), extension_configs=EXTENSION_CONFIGS)
+    converter = markdown.Markdown(extensions=markdown_extensions())
     started = time.perf_counter()
     for text in texts:
         converter.reset()

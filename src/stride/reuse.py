@@ -26,6 +26,7 @@ from typing import Any
 
 from .cache import CachedPage, Read, Reads
 from .model import Entry, Page, Site, Tag
+from .urls import Route
 
 MAPPINGS = frozenset({"related", "backlinks"})  # read key by key, so one change stays local
 # Reading any of these shows an entry's body; every other field (title, date, URL, front matter,
@@ -130,6 +131,8 @@ def shape(value: object) -> object:
         return ("Entry", value.url)  # type: ignore[attr-defined]
     if kind is Tag:
         return ("Tag", value.ref.slug)  # type: ignore[attr-defined]
+    if kind is Route:  # a route's output path follows from its URL (urls.py)
+        return ("Route", value.url)  # type: ignore[attr-defined]
     if value is None or isinstance(value, (str, int, float, bytes, datetime.date)):
         return value
     if isinstance(value, (tuple, list)):
