@@ -63,7 +63,8 @@ def edit(paths: ProjectPaths, rng: random.Random, step: int) -> str:
     target = rng.choice(generated) if generated else None
     kind = rng.choice(
         [
-            *("body", "title", "date", "tags", "summary", "add", "delete", "featured"),
+            *("body", "prose", "heading", "title", "date", "tags", "summary"),
+            *("add", "delete", "featured"),
             *("template", "base", "static", "settings", "nothing"),
         ]
     )
@@ -75,9 +76,14 @@ def edit(paths: ProjectPaths, rng: random.Random, step: int) -> str:
         else:
             write_article(paths.content, 100 + step, rng)
         return f"{kind} {target.name if target else ''}"
-    if kind == "body":
+    if kind in ("body", "prose", "heading"):
+        added = {
+            "body": f"A new paragraph {step} with [a link](/tags/).",  # a new link: relinked
+            "prose": f"A new paragraph {step}, words only.",  # patched into the last site
+            "heading": f"## Heading {step}",  # a new anchor: relinked
+        }[kind]
         with target.open("a", encoding="utf-8") as file:
-            file.write(f"\nA new paragraph {step} with [a link](/tags/).\n")
+            file.write(f"\n{added}\n")
     elif kind == "title":
         _replace(target, r"^title: .*$", f"title: Retitled {step}")
     elif kind == "date":
@@ -178,6 +184,43 @@ def test_body_edit_does_not_render_pages_that_only_list_the_entry(
         warm_build(paths)
     rendered = int(re.search(r"render (\d+) of (\d+) pages", caplog.text).group(1))  # type: ignore[union-attr]
     assert 1 <= rendered <= 2  # the article itself, and the feed if it is among the newest
+
+
+def test_prose_edits_reuse_the_linked_site_and_equal_cold_builds(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = make_project(tmp_path)
+    warm_build(paths)
+    edited = paths.content / "articles" / "generated-3.md"
+    for step in range(3):  # each build patches the site the last one patched and saved
+        with edited.open("a", encoding="utf-8") as file:
+            file.write(f"\nMore words, take {step}.\n")
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="stride.pipeline"):
+            warm = warm_build(paths)
+        assert "reuse the linked site" in caplog.text
+        assert warm == cold_build(paths)
+    assert "take 2." in warm["articles/generated-3/index.html"].decode()  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("added", "why"),
+    [
+        ("See [the tags](/tags/).", "a new link changes backlinks"),
+        ("## A new heading", "a new anchor may be what another page links to"),
+    ],
+)
+def test_body_edits_that_change_links_or_anchors_link_the_site_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, added: str, why: str
+) -> None:
+    paths = make_project(tmp_path)
+    warm_build(paths)
+    with (paths.content / "articles" / "generated-3.md").open("a", encoding="utf-8") as file:
+        file.write(f"\n{added}\n")
+    with caplog.at_level(logging.DEBUG, logger="stride.pipeline"):
+        warm = warm_build(paths)
+    assert "link the site:" in caplog.text, why
+    assert warm == cold_build(paths)
 
 
 def test_files_unchanged_since_the_last_build_are_not_read_again(

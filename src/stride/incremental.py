@@ -21,11 +21,11 @@ from .config import BuildOptions
 from .content import Document, parse_document
 from .errors import BuildError, Problem
 from .markdown import RenderedBody
-from .model import Page, Site, is_published
+from .model import Entry, Page, Site, is_published
 from .output import DiskOutput, KeptFile, MemoryOutput, OutputFile, Written
 from .parallel import map_in_shares, worker_count
 from .render import Environment, render_pages, unique_problems
-from .reuse import Recorder, SiteReader, digest, page_fingerprint
+from .reuse import Recorder, SiteReader, digest, entry_digest, page_fingerprint
 from .sources import UNREADABLE_HINT, SourceFile
 
 # A page takes a few milliseconds to render and audit; fewer than this are not worth a fork.
@@ -67,6 +67,7 @@ class ReadSources:
     documents: list[Document]  # in the sources' order, without those that failed
     bodies: dict[str, RenderedBody]  # by source path
     problems: list[Problem]
+    fresh: frozenset[str]  # source paths parsed now rather than taken from the cache
 
 
 def read_sources(sources: Sequence[SourceFile], cache: BuildCache) -> ReadSources:
@@ -99,7 +100,7 @@ def read_sources(sources: Sequence[SourceFile], cache: BuildCache) -> ReadSource
         if document is not None and body is not None:
             documents.append(document)
             bodies[source.source] = body
-    return ReadSources(documents, bodies, problems)
+    return ReadSources(documents, bodies, problems, frozenset(fresh))
 
 
 def _parse_and_convert(
@@ -160,14 +161,24 @@ def render_changed(
     previous: Callable[[str], str | None],
     *,
     record: bool = True,
+    edited: frozenset[str] | None = None,
 ) -> RenderedSite:
     """Reuse every page whose reads still hold and whose bytes are still there; render the rest.
 
     Without `record` (a build that keeps no cache) nothing is checked or recorded: every page
-    is simply rendered, which spares the cost of watching what each render reads.
+    is simply rendered, which spares the cost of watching what each render reads. `edited`
+    names the entries whose bodies alone changed when the site is the last build's, patched
+    (patch.py): then only reads of those entries and of templates need checking.
     """
-    reader = SiteReader(site, _template_source(env), cache.entries)
-    checks = _check_pages(site, assets, cache, reader) if record else None
+    if edited is None:
+        reader = SiteReader(site, _template_source(env), cache.entries)
+        checks = _check_pages(site, assets, cache, reader) if record else None
+        entry_digests: Mapping[str, str] = reader.entries
+    else:
+        reader = SiteReader(site, _template_source(env))
+        checks = _check_after_edits(site, assets, cache, reader, edited)
+        by_url = {entry.url: entry for entry in site.entries if entry.url in edited}
+        entry_digests = {**cache.entries, **{url: entry_digest(by_url[url]) for url in edited}}
     files: dict[str, Written] = {}
     pages: dict[str, CachedPage] = {}
     fresh: list[tuple[Page, str]] = []
@@ -193,7 +204,7 @@ def render_changed(
             pages[str(page.route.output)] = CachedPage(fingerprint, *outcome.reads, sha256)
     ordered = [files[page.route.url] for page in site.pages if page.route.url in files]
     problems = unique_problems(problems)
-    return RenderedSite(ordered + static, pages, reader.entries, problems, len(fresh))
+    return RenderedSite(ordered + static, pages, dict(entry_digests), problems, len(fresh))
 
 
 def _template_source(env: Environment) -> Callable[[str], str]:
@@ -208,7 +219,7 @@ def _check_pages(
     site: Site, assets: Assets, cache: BuildCache, reader: SiteReader
 ) -> list[tuple[str, bool]]:
     """Each page's fingerprint, and whether its cached copy still holds, on every core."""
-    settings = digest((site.config, dict(assets.urls), dict(assets.image_sizes)))
+    settings = _settings(site, assets)
 
     def check_share(share: Sequence[Page]) -> list[tuple[str, bool]]:
         checked = []
@@ -221,6 +232,27 @@ def _check_pages(
 
     workers = worker_count() if len(site.pages) >= PARALLEL_MIN_PAGES else 1
     return map_in_shares(check_share, site.pages, workers=workers)
+
+
+def _settings(site: Site, assets: Assets) -> str:
+    """What every page depends on besides what it reads: the settings and the static files."""
+    return digest((site.config, dict(assets.urls), dict(assets.image_sizes)))
+
+
+def _check_after_edits(
+    site: Site, assets: Assets, cache: BuildCache, reader: SiteReader, edited: frozenset[str]
+) -> list[tuple[str, bool]]:
+    """Like _check_pages, for a site patched with edited bodies: every page is the last build's
+    page, so its fingerprint is as recorded, and only reads of templates and of the edited
+    entries can give another value (see SiteReader.holds_after_edits)."""
+    checked = []
+    for page in site.pages:
+        cached = cache.pages.get(str(page.route.output))
+        if cached is None:
+            checked.append((page_fingerprint(page, _settings(site, assets)), False))
+            continue
+        checked.append((cached.fingerprint, reader.holds_after_edits(cached, edited)))
+    return checked
 
 
 def _render_pages(
@@ -260,6 +292,7 @@ def summarise(
     warnings: Sequence[Problem],
     files: Sequence[Written],
     sources: tuple[Sequence[SourceFile], int],
+    setup: str,
 ) -> LastBuild | None:
     """What the next build needs to tell that nothing changed; only output on disk can tell."""
     if not isinstance(output, DiskOutput):
@@ -273,6 +306,7 @@ def summarise(
         sum(1 for f in files if f.path.suffix == ".html"),
         tuple((f.source, f.status, f.digest) for f in sources[0]),
         sources[1],
+        setup,
     )
 
 
@@ -282,8 +316,17 @@ def next_cache(
     rendered: RenderedSite,
     last_build: LastBuild | None,
     previous: BuildCache,
+    *,
+    site: tuple[Site, Mapping[str, Entry] | None],
 ) -> BuildCache:
-    """The cache for the next build: exactly this build's documents, bodies and pages."""
+    """The cache for the next build: exactly this build's documents, bodies, site and pages.
+
+    `site` is the linked site, with the entries patched into the last build's site, or None
+    when it was linked anew."""
+    linked, replaced = site
+    patch = None
+    if replaced is not None and previous.site_patch is not None:
+        patch = {**previous.site_patch, **replaced}
     return BuildCache(
         {(doc.source, doc.digest): doc for doc in documents},
         {(doc.source, doc.digest): bodies[doc.source] for doc in documents},
@@ -291,4 +334,6 @@ def next_cache(
         rendered.entries,
         last_build,
         previous.stored,
+        linked,
+        patch,
     )

@@ -149,7 +149,7 @@ class DiskOutput:
         small change costs a few files, not thousands of links. Without it, or when it does not
         hold what its manifest says, staging starts empty.
         """
-        files = sorted(files, key=lambda f: f.path)
+        files = sorted(files, key=lambda f: f.path.parts)  # as by path, without pathlib's __lt__
         _check_unique(files)
         previous = previous if previous and _same_device(previous.parent, self.folder) else None
         with self._locked():

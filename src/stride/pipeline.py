@@ -20,6 +20,7 @@ from .cache import (
     load_cache,
     read_last_build,
     save_cache,
+    setup_digest,
     unchanged_build,
 )
 from .config import ProjectPaths, SiteConfig, load_config
@@ -28,9 +29,12 @@ from .output import Changes, DiskOutput, MemoryOutput, Written, shadowed_pages
 from .sources import SourceFile, walk_sources
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from .assets import Assets
     from .config import BuildOptions
-    from .model import Site
+    from .incremental import ReadSources
+    from .model import Entry, Site
     from .render import Environment
 
 logger = logging.getLogger(__name__)
@@ -74,7 +78,8 @@ def build(
     config = load_config(paths.settings)
     last_build = kept.last_build if kept is not None else read_last_build(paths.cache)
     sources, problems, walked_ns = _walk(paths, last_build if output is not None else None)
-    inputs = inputs_digest(paths, options, sources)
+    setup = setup_digest(paths, options)
+    inputs = inputs_digest(paths, setup, sources)
     last = None if problems else unchanged_build(last_build, options, inputs, output)
     if last is not None:
         warnings = tuple(Problem(*warning) for warning in last.warnings)
@@ -90,7 +95,6 @@ def build(
         render_changed,
         summarise,
     )
-    from .model import build_site
     from .render import check_templates, make_environment
     from .seo import search_warnings
 
@@ -105,26 +109,16 @@ def build(
     assets, asset_problems = collect_assets(paths.static)
     env = make_environment(paths.templates, paths.cache / "templates" if paths.cache else None)
     problems += asset_problems + check_templates(env)
-    # The files that parsed are linked even when others did not, so one build reports every
-    # mistake; nothing is judged against a file that failed (see build_site).
-    site, site_problems = build_site(
-        config,
-        documents,
-        bodies,
-        options,
-        assets.public_urls,
-        frozenset(assets.image_sizes),
-        broken=frozenset(problem.path for problem in problems),
-    )
-    pages = (page.route.output for page in (site.pages if site else ()))
-    problems += site_problems + shadowed_pages(pages, (f.output for f in assets.files))
-    if problems or site is None:
-        raise BuildError(problems)
-    lap("link the site")
+    reusable = not problems and _site_reusable(cache, sources, setup, options)
+    site, replaced = _link(config, read, options, assets, cache if reusable else None, problems)
+    lap("link the site" if replaced is None else "reuse the linked site")
 
     # Phase two: render (or reuse) every page, then write the whole site at once.
     record = output is not None and (kept is not None or paths.cache is not None)
-    rendered = render_changed(site, assets, env, cache, previous_output(output), record=record)
+    edited = None if replaced is None else frozenset(replaced)
+    rendered = render_changed(
+        site, assets, env, cache, previous_output(output), record=record, edited=edited
+    )
     if rendered.problems:
         raise BuildError(rendered.problems)
     lap(f"render {rendered.rendered} of {len(site.pages)} pages")
@@ -142,8 +136,9 @@ def build(
             warnings=warnings,
             files=rendered.files,
             sources=(sources, walked_ns),
+            setup=setup,
         )
-        cache_next = next_cache(documents, bodies, rendered, summary, cache)
+        cache_next = next_cache(documents, bodies, rendered, summary, cache, site=(site, replaced))
         if kept is None:
             save_cache(paths.cache, cache_next)
             lap("save cache")
@@ -152,6 +147,58 @@ def build(
     return BuildResult(
         site, files, changes, warnings, seconds, config, None, cache_next, (env, assets)
     )
+
+
+def _link(  # noqa: PLR0917 (phase one's results, each named at the one call site)
+    config: SiteConfig,
+    read: ReadSources,
+    options: BuildOptions,
+    assets: Assets,
+    last: BuildCache | None,
+    problems: list[Problem],
+) -> tuple[Site, Mapping[str, Entry] | None]:
+    """The linked site, and the entries patched into the last build's site when that was
+    enough (patch.py: `last` is given when its site may be reused); raise every problem."""
+    from .model import build_site
+    from .patch import patch_bodies
+
+    if last is not None and last.site is not None:
+        fresh = [doc for doc in read.documents if doc.source in read.fresh]
+        edits = [(doc, read.bodies[doc.source]) for doc in fresh]
+        patched = patch_bodies(last.site, edits, assets.public_urls)
+        if patched is not None:
+            return patched.site, patched.replaced
+    # The files that parsed are linked even when others did not, so one build reports every
+    # mistake; nothing is judged against a file that failed (see build_site).
+    site, site_problems = build_site(
+        config,
+        read.documents,
+        read.bodies,
+        options,
+        assets.public_urls,
+        frozenset(assets.image_sizes),
+        broken=frozenset(problem.path for problem in problems),
+    )
+    pages = (page.route.output for page in (site.pages if site else ()))
+    problems += site_problems + shadowed_pages(pages, (f.output for f in assets.files))
+    if problems or site is None:
+        raise BuildError(problems)
+    return site, None
+
+
+def _site_reusable(
+    cache: BuildCache, sources: list[SourceFile], setup: str, options: BuildOptions
+) -> bool:
+    """Whether the last build's site was linked from the same setup and the same files, each
+    published as it was then: only then can edited bodies be patched into it."""
+    last = cache.last_build
+    if cache.site is None or last is None or last.setup != setup:
+        return False
+    if last.valid_until is not None and options.today >= last.valid_until:
+        return False  # a future-dated entry is due
+    if cache.site.entries and max(e.date for e in cache.site.entries) > options.today:
+        return False  # the clock went back: an entry published then is future-dated now
+    return [source.source for source in sources] == [path for path, _, _ in last.sources]
 
 
 def _walk(

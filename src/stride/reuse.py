@@ -240,6 +240,19 @@ class SiteReader:
             for read, value in cached.entry_reads
         )
 
+    def holds_after_edits(self, cached: CachedPage, edited: frozenset[str]) -> bool:
+        """Whether a page still holds in a site that is the last build's with the bodies of
+        `edited` entries changed (patch.py). Every other read gives what it gave: values are
+        digested with entries by URL, never by body (see shape), and nothing else changed."""
+        for read, value in cached.reads:
+            if read[0] == "template" and self.digest(read) != value:
+                return False
+        if cached.entries.isdisjoint(edited):
+            return True
+        return all(
+            self.digest(read) == value for read, value in cached.entry_reads if read[1] in edited
+        )
+
     def record(self, recorder: Recorder) -> tuple[Reads, Reads, frozenset[str]] | None:
         """A fresh render's reads with their digests (site and templates, then entries) and the
         URLs of the entries read; None if the page cannot be reused."""

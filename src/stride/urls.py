@@ -12,7 +12,7 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _VALID_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, order=True)  # no __slots__, like the site model (see model.py)
 class Route:
     """Where a page lives: its site-absolute URL and its file inside the output folder."""
 
