@@ -18,6 +18,7 @@ import gc
 import hashlib
 import json
 import logging
+import mmap
 import os
 import pickle
 import sys
@@ -191,25 +192,40 @@ def _load_part(path: Path) -> tuple[Sources, Any] | None:
     """A sources file's documents and bodies, with the site (whole in SOURCES_FILE, its replaced
     entries in SOURCES_ADDED); None (with a notice) if the file is unusable."""
     try:
-        with path.open("rb") as file:
-            magic, header_line, payload = file.readline(), file.readline(), file.read()
+        with _mapped(path) as (magic, header_line, payload):
+            header = json.loads(header_line) if magic == MAGIC else {}
+            if header.get("stamp") != stamp():
+                return _part_ignored(path, "made by another version or damaged")
+            if hashlib.sha256(payload).hexdigest() != header.get("checksum"):
+                return _part_ignored(path, "its contents do not match its checksum (corrupted)")
+            with _collector_paused(keep=True):
+                loaded = pickle.loads(payload)
     except FileNotFoundError:
         return None
     except OSError as error:
         return _part_ignored(path, error.strerror or "unreadable")
-    try:
-        header = json.loads(header_line) if magic == MAGIC else {}
-        if header.get("stamp") != stamp():
-            return _part_ignored(path, "made by another version or damaged")
-        if hashlib.sha256(payload).hexdigest() != header.get("checksum"):
-            return _part_ignored(path, "its contents do not match its checksum (corrupted)")
-        with _collector_paused(keep=True):
-            loaded = pickle.loads(payload)
     except Exception as error:  # any failure to read a cache means: do not use it
         return _part_ignored(path, f"it could not be read ({type(error).__name__})")
     if not (isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[0], dict)):
         return _part_ignored(path, "it holds something else")
     return loaded
+
+
+@contextmanager
+def _mapped(path: Path) -> Iterator[tuple[bytes, bytes, memoryview]]:
+    """A cache file's two header lines, and its payload mapped rather than read: copying tens
+    of megabytes into fresh memory costs more than unpickling a tenth of them."""
+    with path.open("rb") as file:
+        magic, header_line = file.readline(), file.readline()
+        if not header_line.endswith(b"\n") or os.fstat(file.fileno()).st_size == file.tell():
+            yield magic, header_line, memoryview(b"")  # nothing to map: truncated
+            return
+        offset = file.tell()
+        with (
+            mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ) as mapped,
+            memoryview(mapped)[offset:] as payload,
+        ):
+            yield magic, header_line, payload
 
 
 def _part_ignored(path: Path, reason: str) -> tuple[Sources, Any] | None:

@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import TypeVar
@@ -60,7 +61,9 @@ def map_in_shares(
         sending.close()  # the parent keeps only the reading end, so a dead child gives EOF
         children.append((child, receiving))
     try:
+        started = time.perf_counter()
         own = work(items[workers - 1 :: workers])
+        own_seconds = time.perf_counter() - started
         shares: list[list[Result]] = []
         for child, receiving in children:
             try:
@@ -71,6 +74,14 @@ def map_in_shares(
             if isinstance(outcome, BaseException):
                 raise outcome
             shares.append(outcome)
+        # Where a parallel step loses time: a share that ends late, or results slow to arrive.
+        logger.debug(
+            "%d items on %d cores: own share %.3f s, then waited %.3f s for the others",
+            len(items),
+            workers,
+            own_seconds,
+            time.perf_counter() - started - own_seconds,
+        )
     finally:
         gc.unfreeze()
         for child, _ in children:
