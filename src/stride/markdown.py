@@ -7,10 +7,13 @@ that the site model resolves once every URL is known.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import markdown
 import nh3
@@ -60,6 +63,7 @@ _EXTERNAL = re.compile(r"^(https?:|mailto:|tel:)", re.IGNORECASE)
 _ALIGN = re.compile(r"text-align:\s*(left|right|center)")
 _TAGS = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"\w+")
+_ID = re.compile(r'\sid="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -82,11 +86,25 @@ class LinkRef:
 
 @dataclass(frozen=True)
 class RenderedBody:
+    """A converted body. Its contents and anchors are read from `outline` and `html` when first
+    needed: the build cache holds every body of the site, and a rebuild reads only a few of
+    them, so it need not make some thirty objects per body to load the rest."""
+
     html: str
-    toc: tuple[TocEntry, ...]
-    anchors: frozenset[str]
+    outline: str  # the table of contents, as JSON lists: [level, anchor, title, [children]]
     links: tuple[LinkRef, ...]
     words: int
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return (RenderedBody, (self.html, self.outline, self.links, self.words))  # no caches
+
+    @cached_property
+    def toc(self) -> tuple[TocEntry, ...]:
+        return tuple(_toc_entry(item) for item in json.loads(self.outline))
+
+    @cached_property
+    def anchors(self) -> frozenset[str]:
+        return frozenset(_ID.findall(self.html))
 
     @property
     def reading_minutes(self) -> int:
@@ -168,23 +186,27 @@ class BodyConverter:
             raise BuildError([too_slow_to_convert(source)]) from None
         except RecursionError:  # e.g. thousands of nested '*'
             raise BuildError([too_deep_to_convert(source)]) from None
-        toc = tuple(_toc_entry(token) for token in getattr(self._md, "toc_tokens", []))
+        outline = json.dumps([_outline(token) for token in getattr(self._md, "toc_tokens", [])])
         if self._md.htmlStash.html_counter or not self._collector.plainly_safe:
             html = sanitise(html)
-        anchors = frozenset(re.findall(r'\sid="([^"]+)"', html))
         words = len(_WORD.findall(_TAGS.sub(" ", html)))
-        return RenderedBody(html, toc, anchors, tuple(self._collector.links), words)
+        return RenderedBody(html, outline, tuple(self._collector.links), words)
 
 
-def _toc_entry(token: dict[str, object]) -> TocEntry:
+def _outline(token: dict[str, object]) -> list[object]:
     children = token.get("children") or []
     assert isinstance(children, list)
-    return TocEntry(
+    return [
         int(str(token["level"])),
         str(token["id"]),
         str(token["name"]),
-        tuple(_toc_entry(child) for child in children),
-    )
+        [_outline(child) for child in children],
+    ]
+
+
+def _toc_entry(item: list[Any]) -> TocEntry:
+    level, anchor, title, children = item
+    return TocEntry(level, anchor, title, tuple(_toc_entry(child) for child in children))
 
 
 _GENERIC_ATTRIBUTES = {"id", "class", "title", "lang", "dir"}
