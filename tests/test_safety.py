@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from stride.audit import audit_pages
+from stride.audit import _Breaches, audit_pages
 from stride.output import OutputFile
 from tests.helpers import (
     article,
@@ -209,6 +211,30 @@ def test_the_audit_sees_through_disguised_breaches(html: str, found: str) -> Non
 )
 def test_the_audit_is_not_fooled_by_text_that_looks_like_markup(html: str) -> None:
     assert audit(html) == []
+
+
+# Pieces that make or almost make a breach: attributes, separators, quotes, safe and unsafe URLs.
+# (An attribute without a value, <a style>, holds no style or script: the quick check ignores it.)
+_MARKUP_PIECES = st.sampled_from(
+    [
+        *("<a ", "<img ", "<script", "<SCRIPT", "<style", '<script src="/x.js">', ">", "/"),
+        *(":", " ", "\t", "\n", "=", '"', "'", "x", "content", "xlink:", "\u00e9", "&#106;"),
+        *("href=", "HREF =", "src=", "style=", "Style =", "onclick=", "ONLOAD =", "action="),
+        *("formaction=", "data=", "poster=", "background="),
+        *("https://", "http:/", "/", "#", "mailto:", "tel:", "javascript:"),
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(_MARKUP_PIECES, max_size=16))
+def test_the_quick_check_never_skips_a_page_the_parser_would_refuse(pieces: list[str]) -> None:
+    # Most pages skip the HTML parser after a quick pattern check; it must miss nothing.
+    html = "".join(pieces)
+    parser = _Breaches()
+    parser.feed(html)
+    parser.close()
+    assert audit(html) == [f"{line}:{column}: {message}" for line, column, message in parser.found]
 
 
 # --- The dev server -----------------------------------------------------------------------

@@ -21,6 +21,8 @@ from .schema import ArticleMeta, AthleteMeta, ExerciseMeta, RecipeMeta
 
 JsonLd = dict[str, Any]
 _SCHEMA = "https://schema.org"
+# What json.dumps(data, ensure_ascii=False, separators=(",", ":")) would build on every call.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,7 @@ class SocialMeta:
 
 
 def absolute(config: SiteConfig, url: str) -> str:
-    return url if re.match(r"^https?://", url) else config.origin + url
+    return url if url.startswith(("http://", "https://")) else config.origin + url
 
 
 def page_description(page: Page, site: Site) -> str:
@@ -78,7 +80,7 @@ def json_ld(page: Page, site: Site) -> Markup:
     """The page's structured data as a safe <script> body (no '<' can close the element)."""
     graph = [item for item in (_main_item(page, site), _breadcrumbs(page, site)) if item]
     data: JsonLd = {"@context": _SCHEMA, "@graph": graph}
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = _JSON.encode(data)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
 
