@@ -6,6 +6,7 @@ knows nothing of URLs or HTML. Finding and reading the files is sources.py's job
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import yaml
@@ -32,10 +33,11 @@ class Document:
     body: str
     body_line: int  # file line on which the Markdown body starts
     digest: str  # SHA-256 of the file's bytes
-    key_lines: tuple[tuple[str, int], ...]  # front-matter key -> file line, for later errors
+    keys: tuple[str, ...]  # the front matter's keys, interned: one string for the whole site
+    key_lines: tuple[int, ...]  # the file line of each key, for later errors
 
     def line_of(self, key: str) -> int:
-        return dict(self.key_lines).get(key, 1)
+        return self.key_lines[self.keys.index(key)] if key in self.keys else 1
 
 
 def parse_document(source_file: SourceFile) -> tuple[Document | None, list[Problem]]:
@@ -79,8 +81,10 @@ def parse_document(source_file: SourceFile) -> tuple[Document | None, list[Probl
             )
         return None, reader.problems
     digest = source_file.digest
-    key_lines = tuple((str(key.value), key.start_mark.line + 2) for key, _ in node.value)
-    document = Document(source, content_type, slug, meta, body, body_line, digest, key_lines)
+    # Interned, so the build cache stores each key once rather than once per document.
+    keys = tuple(sys.intern(str(key.value)) for key, _ in node.value)
+    lines = tuple(key.start_mark.line + 2 for key, _ in node.value)
+    document = Document(source, content_type, slug, meta, body, body_line, digest, keys, lines)
     return document, []
 
 

@@ -178,6 +178,8 @@ def build_site(  # noqa: PLR0917 (the phase's inputs, each named at the one call
     if problems:
         return None, problems
 
+    # One TagRef per tag, shared by every entry that has it.
+    tag_refs = {slug: TagRef(slug, name, urls.tag(slug).url) for slug, name in tag_names.items()}
     entries = sorted(
         (
             Entry(
@@ -185,14 +187,14 @@ def build_site(  # noqa: PLR0917 (the phase's inputs, each named at the one call
                 item.route,
                 linked.html[item.document.source],
                 item.body,
-                _tag_refs(item.document, tag_names),
+                _tag_refs(item.document, tag_refs),
             )
             for item in linkables
         ),
         key=lambda entry: (-entry.date.toordinal(), entry.url),
     )
     by_source = {entry.document.source: entry for entry in entries}
-    tags = _tags(entries, tag_names)
+    tags = _tags(entries, tag_refs)
     backlinks = {
         url: _newest_first(by_source[source] for source in sources)
         for url, sources in linked.backlinks.items()
@@ -312,20 +314,17 @@ def _page_count(items: int, size: int) -> int:
     return max(1, -(-items // size))
 
 
-def _tag_refs(doc: Document, names: Mapping[str, str]) -> tuple[TagRef, ...]:
+def _tag_refs(doc: Document, refs: Mapping[str, TagRef]) -> tuple[TagRef, ...]:
     slugs = sorted({urls.slugify(urls.normalise_tag(name)) for name in doc.meta.tags})
-    return tuple(TagRef(slug, names[slug], urls.tag(slug).url) for slug in slugs)
+    return tuple(refs[slug] for slug in slugs)
 
 
-def _tags(entries: Sequence[Entry], names: Mapping[str, str]) -> tuple[Tag, ...]:
-    tagged: dict[str, list[Entry]] = {slug: [] for slug in names}
+def _tags(entries: Sequence[Entry], refs_by_slug: Mapping[str, TagRef]) -> tuple[Tag, ...]:
+    tagged: dict[str, list[Entry]] = {slug: [] for slug in refs_by_slug}
     for entry in entries:
         for ref in entry.tags:
             tagged[ref.slug].append(entry)
-    refs = sorted(
-        (TagRef(slug, name, urls.tag(slug).url) for slug, name in names.items()),
-        key=lambda ref: (ref.name.lower(), ref.slug),
-    )
+    refs = sorted(refs_by_slug.values(), key=lambda ref: (ref.name.lower(), ref.slug))
     return tuple(Tag(ref, tuple(tagged[ref.slug])) for ref in refs)
 
 

@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import functools
 import re
+import sys
 import types
 import typing
 from typing import Any
@@ -200,7 +201,9 @@ class RecordReader:
                 failed = True
         if failed:
             raise _AlreadyReported(node)
-        return tuple(items)
+        # List items (tags, exercise names) recur across the site: interned, each is one
+        # string in the build cache, not one per document.
+        return tuple(sys.intern(item) if type(item) is str else item for item in items)
 
     def boolean(self, node: yaml.Node, key: str) -> bool:
         text = self.scalar(node, key)
