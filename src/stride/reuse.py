@@ -193,6 +193,9 @@ class SiteReader:
                 url for url, value in self.entries.items() if previous_entries.get(url) == value
             }
         self._memo: dict[Read, str] = {}
+        # Each read with its digest as one shared pair: thousands of pages make the same reads,
+        # and the build cache then stores each pair once, not once per page.
+        self._pairs: dict[Read, tuple[Read, str]] = {}
 
     def digest(self, read: Read) -> str:
         found = self._memo.get(read)
@@ -253,15 +256,20 @@ class SiteReader:
             self.digest(read) == value for read, value in cached.entry_reads if read[1] in edited
         )
 
+    def _pair(self, read: Read) -> tuple[Read, str]:
+        found = self._pairs.get(read)
+        if found is None:
+            found = self._pairs[read] = (read, self.digest(read))
+        return found
+
     def record(self, recorder: Recorder) -> tuple[Reads, Reads, frozenset[str]] | None:
         """A fresh render's reads with their digests (site and templates, then entries) and the
         URLs of the entries read; None if the page cannot be reused."""
         if recorder.volatile:
             return None
-        reads = tuple((read, self.digest(read)) for read in recorder.reads if read[0] != "entry")
-        entry_reads = tuple(
-            (read, self.digest(read)) for read in recorder.reads if read[0] == "entry"
-        )
+        pairs = [self._pair(read) for read in recorder.reads]
+        reads = tuple(pair for pair in pairs if pair[0][0] != "entry")
+        entry_reads = tuple(pair for pair in pairs if pair[0][0] == "entry")
         return reads, entry_reads, frozenset(str(read[1]) for read, _ in entry_reads)
 
 
