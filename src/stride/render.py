@@ -108,23 +108,26 @@ class Environment(jinja2.Environment):
 
 
 class FragmentCache:
-    """Parts of pages that depend on one entry's summary alone, rendered once per build.
+    """Parts of pages that depend on entries' summaries alone, rendered once per build.
 
     An entry's card appears on every page that lists it (latest, related, tags, sections):
-    thousands of times on a large site, always the same. A page that takes a cached card still
-    records the reads the card's render made, so reuse.py sees the same reads either way.
+    thousands of times on a large site, always the same; and most lists of cards recur too (the
+    latest entries are on every article page). A page that takes a cached card or list still
+    records the reads its render made, so reuse.py sees the same reads either way.
     """
 
     CARD = "partials/card.html"
+    LIST = "partials/card_list.html"
 
     def __init__(self, env: Environment) -> None:
         self._env = env
         self._site: Site | None = None
         self._cards: dict[tuple[str, str], Markup] = {}
+        self._lists: dict[tuple[tuple[str, ...], str], Markup] = {}
 
     def start(self, site: Site) -> None:
         if site is not self._site:
-            self._site, self._cards = site, {}
+            self._site, self._cards, self._lists = site, {}, {}
 
     def card(self, entry: Entry, heading: str = "h3") -> Markup:
         recorder = self._env.recorder
@@ -136,6 +139,23 @@ class FragmentCache:
         if found is None:
             template = self._env.get_template(self.CARD)
             found = self._cards[key] = Markup(template.render(entry=entry, heading=heading))
+        return found
+
+    def card_list(self, entries: Iterable[Entry], heading: str = "h3") -> Markup:
+        entries = list(entries)
+        recorder = self._env.recorder
+        if recorder is not None:
+            recorder.template(self.LIST)
+            if entries:
+                recorder.template(self.CARD)
+            for entry in entries:
+                recorder.attribute(entry, "summary", None)
+        # No two entries of a site share a URL, so the URLs name the list.
+        key = (tuple([entry.url for entry in entries]), heading)
+        found = self._lists.get(key)
+        if found is None:
+            template = self._env.get_template(self.LIST)
+            found = self._lists[key] = Markup(template.render(entries=entries, heading=heading))
         return found
 
 
@@ -156,6 +176,7 @@ def make_environment(templates: Path, compiled: Path | None = None) -> Environme
     )
     env.fragments = FragmentCache(env)
     env.globals["cached_card"] = env.fragments.card
+    env.globals["cached_card_list"] = env.fragments.card_list
     env.filters["long_date"] = long_date
     env.filters["rfc3339"] = seo.rfc3339
     env.filters["last_updated"] = _last_updated
