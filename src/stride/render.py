@@ -117,7 +117,6 @@ class FragmentCache:
     """
 
     CARD = "partials/card.html"
-    LIST = "partials/card_list.html"
 
     def __init__(self, env: Environment) -> None:
         self._env = env
@@ -130,6 +129,7 @@ class FragmentCache:
             self._site, self._cards, self._lists = site, {}, {}
 
     def card(self, entry: Entry, heading: str = "h3") -> Markup:
+        """An entry's card: partials/card.html."""
         recorder = self._env.recorder
         if recorder is not None:
             recorder.template(self.CARD)
@@ -141,21 +141,22 @@ class FragmentCache:
             found = self._cards[key] = Markup(template.render(entry=entry, heading=heading))
         return found
 
-    def card_list(self, entries: Iterable[Entry], heading: str = "h3") -> Markup:
+    def card_list(
+        self, entries: Iterable[Entry], heading: str, caller: Callable[[], str]
+    ) -> Markup:
+        """A list of cards; `caller` renders it: the body of a {% call %} in the template, which
+        must depend on the entries and heading alone."""
         entries = list(entries)
-        recorder = self._env.recorder
-        if recorder is not None:
-            recorder.template(self.LIST)
-            if entries:
-                recorder.template(self.CARD)
-            for entry in entries:
-                recorder.attribute(entry, "summary", None)
         # No two entries of a site share a URL, so the URLs name the list.
         key = (tuple([entry.url for entry in entries]), heading)
         found = self._lists.get(key)
-        if found is None:
-            template = self._env.get_template(self.LIST)
-            found = self._lists[key] = Markup(template.render(entries=entries, heading=heading))
+        if found is None:  # rendered now, its reads recorded as it goes
+            found = self._lists[key] = Markup(caller())
+        elif self._env.recorder is not None:
+            if entries:
+                self._env.recorder.template(self.CARD)
+            for entry in entries:
+                self._env.recorder.attribute(entry, "summary", None)
         return found
 
 
