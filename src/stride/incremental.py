@@ -170,11 +170,13 @@ def render_changed(
     names the entries whose bodies alone changed when the site is the last build's, patched
     (patch.py): then only reads of those entries and of templates need checking.
     """
-    if edited is None:
+    checks: list[tuple[str, bool]] | None = None  # None: render every page
+    entry_digests: Mapping[str, str] = {}
+    if record and edited is None:
         reader = SiteReader(site, _template_source(env), cache.entries)
-        checks = _check_pages(site, assets, cache, reader) if record else None
-        entry_digests: Mapping[str, str] = reader.entries
-    else:
+        checks = _check_pages(site, assets, cache, reader)
+        entry_digests = reader.entries
+    elif record and edited is not None:
         reader = SiteReader(site, _template_source(env))
         checks = _check_after_edits(site, assets, cache, reader, edited)
         by_url = {entry.url: entry for entry in site.entries if entry.url in edited}

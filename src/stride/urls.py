@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import PurePosixPath
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -23,6 +23,7 @@ class Route:
         return origin + self.url
 
 
+@lru_cache(maxsize=4096)  # asked for each tag of every entry, with few distinct answers
 def slugify(text: str) -> str:
     """Lowercase ASCII words joined by hyphens; '' when nothing usable is left."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
