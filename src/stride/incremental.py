@@ -202,7 +202,7 @@ def render_changed(
             continue
         files[page.route.url] = outcome.file
         if outcome.reads is not None:
-            sha256 = hashlib.sha256(outcome.file.data).hexdigest()
+            sha256 = outcome.file.sha256
             pages[str(page.route.output)] = CachedPage(fingerprint, *outcome.reads, sha256)
     ordered = [files[page.route.url] for page in site.pages if page.route.url in files]
     problems = unique_problems(problems)

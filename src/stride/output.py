@@ -17,7 +17,7 @@ import shutil
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputError, Problem
@@ -36,6 +36,13 @@ MANIFEST = ".stride-manifest.json"
 class OutputFile:
     path: PurePosixPath  # relative to the output folder
     data: bytes
+    # Hashed where the file is made: pages are rendered in worker processes, which then hash
+    # them in parallel rather than leaving a hundred megabytes to the parent.
+    sha256: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +92,7 @@ def checked_path(path: PurePosixPath) -> PurePosixPath:
 
 
 def manifest_of(files: Iterable[Written]) -> dict[str, str]:
-    return {
-        str(f.path): f.sha256 if isinstance(f, KeptFile) else hashlib.sha256(f.data).hexdigest()
-        for f in files
-    }
+    return {str(f.path): f.sha256 for f in files}
 
 
 def compare(old: Mapping[str, str], new: Mapping[str, str]) -> Changes:
