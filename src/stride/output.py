@@ -252,24 +252,27 @@ class DiskOutput:
         return all((self.folder / path).is_file() for path in manifest)
 
     def _stage(self, output_file: Written, *, replace: bool, reuse: bool) -> None:
-        target = self.staging / output_file.path
+        # Plain path strings and os calls: this runs for every changed file, and pathlib's
+        # objects cost more than the system calls themselves.
+        target = os.path.join(self.staging, output_file.path)  # noqa: PTH118
         if replace:
             # Unlinked, never written into: the file may be a hard link shared with the output.
-            target.unlink()
+            os.unlink(target)  # noqa: PTH108
         else:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(target), exist_ok=True)  # noqa: PTH103, PTH120
         if isinstance(output_file, KeptFile):
             try:
-                os.link(self.folder / output_file.path, target)
+                os.link(os.path.join(self.folder, output_file.path), target)  # noqa: PTH118
             except OSError:
                 raise OutputError(
                     f"{self.folder / output_file.path} vanished during the build",
                     "build again",
                 ) from None
             return
-        if reuse and self._link_unchanged(output_file, target):
+        if reuse and self._link_unchanged(output_file, Path(target)):
             return
-        target.write_bytes(output_file.data)
+        with open(target, "wb") as handle:  # noqa: PTH123
+            handle.write(output_file.data)
 
     def _link_unchanged(self, output_file: OutputFile, target: Path) -> bool:
         """Hard-link the previous build's file when its bytes are still exactly these."""
