@@ -24,6 +24,7 @@ from .links import Linkable, resolve_links
 from .markdown import BodyConverter
 from .model import Site, is_published
 from .output import OutputFile
+from .patch import with_entries
 from .render import Environment, render_pages
 from .sources import SourceFile
 
@@ -70,14 +71,11 @@ def preview_page(last: LastSite, changed: Path, options: BuildOptions) -> Output
     if linked.problems:
         return None
     entry = dataclasses.replace(old, document=document, html=linked.html[source], body=body)
-    entries = tuple(entry if e is old else e for e in last.site.entries)
-    site = dataclasses.replace(last.site, entries=entries)
-    page = next((p for p in last.site.pages if p.entry is old), None)
+    site = with_entries(last.site, {entry.url: entry})  # in every list that shows it, too
+    page = next((p for p in site.pages if p.entry is entry), None)
     if page is None:
         return None
-    files, problems = render_pages(
-        site, last.assets, last.env, [dataclasses.replace(page, entry=entry)]
-    )
+    files, problems = render_pages(site, last.assets, last.env, [page])
     if problems or len(files) != 1:
         return None
     breaches, _ = audit_pages(files, (), last.site.config.page_weight_budget_kb)
