@@ -36,6 +36,7 @@ from .limits import (
     too_deep_to_convert,
     too_slow_to_convert,
 )
+from .markdown_trim import ProcessorTrimmer
 
 
 # No "smarty": it doubles the cost of every body (about 6 ms of 12), and editors can type
@@ -167,15 +168,19 @@ class _Collect(Extension):
 class BodyConverter:
     """Python-Markdown set up once and reset for each document (building it costs ~10 ms)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, trim: bool = True) -> None:
+        """`trim=False` runs every processor on every body, as Python-Markdown does."""
         self._md = markdown.Markdown(
             extensions=[*markdown_extensions(), _Collect()],
             output_format="html",
         )
         self._collector: _LinkCollector = self._md.treeprocessors["stride_links"]  # type: ignore[assignment]
+        self._trimmer = ProcessorTrimmer(self._md) if trim else None
 
     def convert(self, source: str, body: str) -> RenderedBody:
         self._md.reset()
+        if self._trimmer is not None:
+            self._trimmer.prepare(body)
         self._collector.source = source
         self._collector.links = []
         self._collector.plainly_safe = True
