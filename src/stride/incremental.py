@@ -83,7 +83,7 @@ def read_sources(sources: Sequence[SourceFile], cache: BuildCache) -> ReadSource
         or (source.source, source.digest) not in cache.bodies
     ]
     workers = worker_count() if len(missing) >= markdown.PARALLEL_MIN_BODIES else 1
-    outcomes = map_in_shares(_parse_and_convert, missing, workers=workers)
+    outcomes = map_in_shares(_ParseAndConvert(), missing, workers=workers)
     fresh = {source.source: outcome for source, outcome in zip(missing, outcomes, strict=True)}
     documents: list[Document] = []
     bodies: dict[str, RenderedBody] = {}
@@ -103,27 +103,34 @@ def read_sources(sources: Sequence[SourceFile], cache: BuildCache) -> ReadSource
     return ReadSources(documents, bodies, problems, frozenset(fresh))
 
 
-def _parse_and_convert(
-    share: Sequence[SourceFile],
-) -> list[tuple[Document | None, RenderedBody | None, list[Problem]]]:
-    converter: markdown.BodyConverter | None = None  # built only if a file parses (~10 ms)
-    outcomes: list[tuple[Document | None, RenderedBody | None, list[Problem]]] = []
-    for source in share:
-        try:
-            document, problems = parse_document(source)
-        except OSError as error:  # trusted by its status, but gone or unreadable since
-            message = f"file cannot be read: {error.strerror}"
-            outcomes.append((None, None, [Problem(source.source, 1, 1, message, UNREADABLE_HINT)]))
-            continue
-        body = None
-        if document is not None:
-            converter = converter or markdown.BodyConverter()
+class _ParseAndConvert:
+    """Files to documents and HTML, a run at a time; each process builds its converter once
+    (~10 ms), on the first file that parses, and keeps it for its later runs."""
+
+    def __init__(self) -> None:
+        self._converter: markdown.BodyConverter | None = None
+
+    def __call__(
+        self, run: Sequence[SourceFile]
+    ) -> list[tuple[Document | None, RenderedBody | None, list[Problem]]]:
+        outcomes: list[tuple[Document | None, RenderedBody | None, list[Problem]]] = []
+        for source in run:
             try:
-                body = converter.convert(document.source, document.body)
-            except BuildError as error:  # too slow or too deeply nested to convert
-                problems = list(error.problems)
-        outcomes.append((document, body, problems))
-    return outcomes
+                document, problems = parse_document(source)
+            except OSError as error:  # trusted by its status, but gone or unreadable since
+                message = f"file cannot be read: {error.strerror}"
+                problem = Problem(source.source, 1, 1, message, UNREADABLE_HINT)
+                outcomes.append((None, None, [problem]))
+                continue
+            body = None
+            if document is not None:
+                self._converter = self._converter or markdown.BodyConverter()
+                try:
+                    body = self._converter.convert(document.source, document.body)
+                except BuildError as error:  # too slow or too deeply nested to convert
+                    problems = list(error.problems)
+            outcomes.append((document, body, problems))
+        return outcomes
 
 
 def previous_output(output: DiskOutput | MemoryOutput | None) -> Callable[[str], str | None]:
@@ -265,8 +272,13 @@ def _render_pages(
         OutputFile(f.output, f.data) for f in assets.files if f.output.suffix in (".css", ".js")
     ]
 
+    # One reader per process, made on its first run: it shares what its pages read between them.
+    readers: list[SiteReader] = []
+
     def render_share(share: Sequence[Page]) -> list[_Outcome]:
-        reader = SiteReader(site, _template_source(env))
+        if not readers:
+            readers.append(SiteReader(site, _template_source(env)))
+        reader = readers[0]
         outcomes = []
         for page in share:
             recorders: dict[str, Recorder] | None = {} if record else None

@@ -2,13 +2,14 @@
 
 Markdown conversion and page rendering are pure Python and hold the GIL, so threads would not
 help. Forking lets each child inherit the whole site model as it is in memory (nothing is
-pickled on the way in); only results travel back, through a pipe. The parent works on the
-last share itself, so n cores run n-1 children, and where fork is missing the work runs here.
+pickled on the way in); only results travel back, through a pipe. The parent works too, so n
+cores run n-1 children, and where fork is missing the work runs here.
 """
 
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import gc
 import logging
 import multiprocessing
@@ -17,7 +18,10 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.sharedctypes import Synchronized
 
 logger = logging.getLogger(__name__)
 
@@ -39,42 +43,46 @@ def map_in_shares(
     *,
     workers: int,
 ) -> list[Result]:
-    """work() over items split into `workers` interleaved shares; results in the items' order.
+    """work() over items, in runs that each process claims when it is free; results in order.
 
-    Interleaving (every n-th item) balances shares when item costs drift along the sequence.
-    `work` may be a closure: children are forked, so it is never pickled.
+    Fixed shares end at different times (bodies differ in cost, and a child must also send its
+    results), so the processes claim short runs of items from a shared counter instead and all
+    finish within about one item of each other. Each child sends each run's results as soon as
+    they are done, and the parent takes what has arrived between its own runs, so results cross
+    while the work goes on. `work` may be a closure: children are
+    forked, so it is never pickled; it is called once per run, so it should keep any costly setup
+    (a Markdown converter) between calls.
     """
     workers = min(workers, len(items))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return work(items)
     context = multiprocessing.get_context("fork")
-    children = []
+    claims = _Claims(context.Value("q", 0), len(items), workers)
     # Objects that exist before the fork are shared with the children until written to; the
     # cyclic collector would scan (and so copy) all of them in every child. Frozen, they are
     # left alone: the site model is never garbage while its pages render.
     gc.freeze()
-    for index in range(workers - 1):
+    children = []
+    for _ in range(workers - 1):
         receiving, sending = context.Pipe(duplex=False)
-        share = items[index::workers]
-        child = context.Process(target=_run_share, args=(work, share, sending), daemon=True)
+        _widen(sending)
+        child = context.Process(target=_run_child, args=(work, items, claims, sending), daemon=True)
         child.start()
         sending.close()  # the parent keeps only the reading end, so a dead child gives EOF
-        children.append((child, receiving))
+        children.append((child, _Receiver(child, receiving)))
+    runs: dict[int, list[Result]] = {}
     try:
         started = time.perf_counter()
-        own = work(items[workers - 1 :: workers])
+        for run in iter(claims.next, None):
+            runs[run.start] = work(items[run.start : run.stop])
+            for _, receiver in children:
+                receiver.take_arrived()
         own_seconds = time.perf_counter() - started
-        shares: list[list[Result]] = []
-        for child, receiving in children:
-            try:
-                outcome = receiving.recv()
-            except EOFError:
-                outcome = RuntimeError(f"a worker process died (exit code {child.exitcode})")
+        for child, receiver in children:
+            receiver.take_rest()
             child.join()
-            if isinstance(outcome, BaseException):
-                raise outcome
-            shares.append(outcome)
-        # Where a parallel step loses time: a share that ends late, or results slow to arrive.
+            runs.update(receiver.results())  # raises what the child raised
+        # Where a parallel step loses time: a child that ends late, or results slow to arrive.
         logger.debug(
             "%d items on %d cores: own share %.3f s, then waited %.3f s for the others",
             len(items),
@@ -88,20 +96,96 @@ def map_in_shares(
             if child.is_alive():  # only after a failure: the others' work is no longer wanted
                 child.terminate()
                 child.join()
-    shares.append(own)
-    return _interleave(shares, len(items))
+    return [result for start in sorted(runs) for result in runs[start]]
 
 
-def _run_share(
-    work: Callable[[Sequence[Item]], list[Result]], share: Sequence[Item], sending: Connection
+def _widen(pipe: Connection) -> None:
+    """A run's results are megabytes; through the default 64 KB pipe the receiving thread would
+    need the parent's GIL a hundred times per run, and the child would wait on each."""
+    try:
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)  # the usual limit without root
+    except (AttributeError, OSError):  # not Linux, or a lower limit: the default still works
+        return
+
+
+# Short runs keep the last one from ending far behind the others, and keep a run's results
+# (a page is some 10 KB, a body with its document 15 KB) within a widened pipe.
+MAX_RUN = 16
+
+
+class _Claims:
+    """Hands out runs of item indexes to whichever process asks, each a share of what is left
+    (guided scheduling) up to MAX_RUN, so the last ones are one item long."""
+
+    def __init__(self, counter: Synchronized[int], total: int, workers: int) -> None:
+        self._counter = counter
+        self._total = total
+        self._parts = workers * 4
+
+    def next(self) -> range | None:
+        with self._counter.get_lock():
+            start = self._counter.value
+            size = (self._total - start) // self._parts
+            stop = min(self._total, start + max(1, min(size, MAX_RUN)))
+            self._counter.value = stop
+        return range(start, stop) if start < stop else None
+
+
+def _run_child(
+    work: Callable[[Sequence[Item]], list[Result]],
+    items: Sequence[Item],
+    claims: _Claims,
+    sending: Connection,
 ) -> None:
     _die_with_parent()
     try:
-        outcome: object = work(share)
+        for run in iter(claims.next, None):
+            sending.send((run.start, work(items[run.start : run.stop])))
+        outcome: object = None  # done
     except BaseException as error:  # reported to the parent, which raises it
         outcome = error
     sending.send(outcome)
     sending.close()
+
+
+class _Receiver:
+    """A child's results, taken off its pipe by the parent between runs of its own work."""
+
+    def __init__(self, child: multiprocessing.process.BaseProcess, receiving: Connection) -> None:
+        self._child = child
+        self._receiving = receiving
+        self._runs: dict[int, Any] = {}
+        self._failure: BaseException | None = None
+        self._done = False
+
+    def take_arrived(self) -> None:
+        """What has arrived, without waiting: so the child never waits on a full pipe for long."""
+        while not self._done and self._receiving.poll():
+            self._take()
+
+    def take_rest(self) -> None:
+        while not self._done:
+            self._take()
+
+    def _take(self) -> None:
+        try:
+            message = self._receiving.recv()
+        except EOFError:
+            message = RuntimeError("a worker process died")
+        if message is None or isinstance(message, BaseException):
+            self._failure, self._done = message, True
+            self._receiving.close()
+            return
+        start, results = message
+        self._runs[start] = results
+
+    def results(self) -> dict[int, Any]:
+        """The runs received, once the child has been joined; raises what the child raised."""
+        if isinstance(self._failure, RuntimeError) and self._child.exitcode:
+            raise RuntimeError(f"a worker process died (exit code {self._child.exitcode})")
+        if self._failure is not None:
+            raise self._failure
+        return self._runs
 
 
 def _die_with_parent() -> None:
@@ -118,11 +202,3 @@ def _die_with_parent() -> None:
         return  # not Linux
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
-
-
-def _interleave(shares: list[list[Result]], total: int) -> list[Result]:
-    results: list[Result] = []
-    for position in range(total):
-        share = shares[position % len(shares)]
-        results.append(share[position // len(shares)])
-    return results
