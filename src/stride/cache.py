@@ -141,18 +141,26 @@ def cache_path(folder: Path) -> Path:
     return folder / CACHE_FILE
 
 
-def read_last_build(folder: Path | None) -> LastBuild | None:
-    """The last build's summary from the header alone, without loading the payload."""
-    header = _read_header(folder, quiet=True)  # load_cache gives the notice, if one is due
-    return header[0] if header else None
+@dataclass(frozen=True, slots=True)
+class CacheHeader:
+    """The cache file's first lines: read first, since they alone can show nothing changed."""
+
+    last_build: LastBuild | None
+    checksum: str  # of the payload that follows
+    offset: int  # where the payload starts
 
 
-def load_cache(folder: Path | None) -> BuildCache:
-    """The cache in folder, or an empty one (with a notice when one was there but unusable)."""
-    header = _read_header(folder)
+def read_header(folder: Path | None) -> CacheHeader | None:
+    """The header of the cache in folder; None (with a notice) when there is no usable one."""
+    return _read_header(folder)
+
+
+def load_cache(folder: Path | None, header: CacheHeader | None) -> BuildCache:
+    """The cache in folder whose header was read, or an empty one (with a notice when it turns
+    out unusable)."""
     if folder is None or header is None:
         return BuildCache()
-    _, checksum, offset = header
+    checksum, offset = header.checksum, header.offset
     try:
         with cache_path(folder).open("rb") as file:
             file.seek(offset)
@@ -253,9 +261,7 @@ def _collector_paused(*, keep: bool = False) -> Iterator[None]:
             gc.enable()
 
 
-def _read_header(
-    folder: Path | None, *, quiet: bool = False
-) -> tuple[LastBuild | None, str, int] | None:
+def _read_header(folder: Path | None) -> CacheHeader | None:
     if folder is None:
         return None
     path = cache_path(folder)
@@ -267,7 +273,7 @@ def _read_header(
     except FileNotFoundError:
         return None
     except OSError as error:
-        _ignored(folder, f"it could not be read ({error.strerror})", quiet=quiet)
+        _ignored(folder, f"it could not be read ({error.strerror})")
         return None
     try:
         if magic != MAGIC:
@@ -275,7 +281,7 @@ def _read_header(
         header = json.loads(header_line)
         if header["stamp"] != stamp():
             reason = "it was made by another version of Stride or of its libraries"
-            _ignored(folder, reason, quiet=quiet)
+            _ignored(folder, reason)
             return None
         last = header["last_build"]
         last_build = None
@@ -285,15 +291,13 @@ def _read_header(
             last["warnings"] = tuple(tuple(warning) for warning in last["warnings"])
             last["sources"] = tuple((p, tuple(s), d) for p, s, d in last["sources"])
             last_build = LastBuild(**last)
-        return last_build, str(header["checksum"]), offset
+        return CacheHeader(last_build, str(header["checksum"]), offset)
     except (ValueError, KeyError, TypeError) as error:
-        _ignored(folder, f"its header is damaged ({error})", quiet=quiet)
+        _ignored(folder, f"its header is damaged ({error})")
         return None
 
 
-def _ignored(folder: Path, reason: str, *, quiet: bool = False) -> BuildCache:
-    if quiet:
-        return BuildCache()
+def _ignored(folder: Path, reason: str) -> BuildCache:
     logger.warning(
         "notice: ignoring the build cache in %s: %s; building without it", folder, reason
     )

@@ -18,7 +18,7 @@ from .cache import (
     LastBuild,
     inputs_digest,
     load_cache,
-    read_last_build,
+    read_header,
     save_cache,
     setup_digest,
     unchanged_build,
@@ -76,7 +76,8 @@ def build(
     """
     started = time.perf_counter()
     config = load_config(paths.settings)
-    last_build = kept.last_build if kept is not None else read_last_build(paths.cache)
+    header = read_header(paths.cache) if kept is None else None
+    last_build = kept.last_build if kept is not None else header.last_build if header else None
     sources, problems, walked_ns = _walk(paths, last_build if output is not None else None)
     setup = setup_digest(paths, options)
     inputs = inputs_digest(paths, setup, sources)
@@ -98,7 +99,7 @@ def build(
     from .render import check_templates, make_environment
     from .seo import search_warnings
 
-    cache = kept if kept is not None else load_cache(paths.cache)
+    cache = kept if kept is not None else load_cache(paths.cache, header)
     lap("read sources and cache")
 
     # Phase one: read, validate and link everything.
