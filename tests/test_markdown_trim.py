@@ -42,6 +42,10 @@ FRAGMENTS = [
     "<a@b.example>",
     "<b>bold</b>",
     "<div>block</div>",
+    "<div>",
+    "</div>",
+    "<p>para</p>\n",
+    "<!-- note -->",
     "&amp;",
     "&#169;",
     "| a | b |\n|:--|--:|\n| 1 | 2 |",
@@ -60,6 +64,8 @@ FRAGMENTS = [
     "> : in a quote",
     "    : indented",
     "Note: colon",
+    ":",
+    ": ",
     "[TOC]",
     "# Heading",
     "## Heading {#custom}",
@@ -100,6 +106,9 @@ def test_a_trimmed_converter_equals_the_full_one_on_generated_markdown(body: str
         "Abbr HTML here.\n\n*[HTML]: Hyper Text Markup Language",
         "Cell | cell\n--- | ---\n1 | 2",
         "A paragraph {: #id .class }",
+        "<div>block</div>word\t<div>block</div>",  # a line end put in by the HTML preprocessor
+        "Term\n<div>block</div>: a definition after a block",
+        "[^1]: Term\n\n    : inside a footnote\n\nText[^1]",
     ],
 )
 def test_edge_cases_of_each_trigger_equal_the_full_converter(body: str) -> None:

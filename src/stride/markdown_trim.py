@@ -14,7 +14,6 @@ tree would overflow the stack now converts instead of being reported.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,10 +32,12 @@ def _contains(*marks: str) -> Needs:
     return lambda body: any(mark in body for mark in marks)
 
 
-_LINE_END_AFTER_SPACE = re.compile(r"[ \t][\r\n]")
-# A definition is a line starting with ": " once its container's prefix (quote marks, list
-# markers, indentation) is stripped; anything that could be such a prefix counts.
-_DEFINITION = re.compile(r"(?m)^[ \t>*+\-.)0-9]*:[ \t]")
+# Line ends are no guide: the raw-HTML preprocessor puts one after text that runs into a
+# block ("word\t<div>"), and after tabs are expanded, that is a hard line break.
+_TWO_SPACES = _contains("  ", "\t")
+# A definition is ": " at the start of a line, once its container's prefix (quote marks, list
+# markers, indentation, a raw-HTML block) is cut off; any ": " may become one.
+_DEFINITION = _contains(": ", ":\t")
 _FOOTNOTE = _contains("[^")
 
 _INLINE: dict[str, Needs] = {
@@ -51,7 +52,7 @@ _INLINE: dict[str, Needs] = {
     "short_image_ref": _contains("!["),
     "autolink": _contains("<"),
     "automail": _contains("<"),
-    "linebreak": lambda body: _LINE_END_AFTER_SPACE.search(body) is not None,
+    "linebreak": _TWO_SPACES,
     "html": _contains("<"),
     "entity": _contains("&"),
 }
@@ -60,10 +61,9 @@ _BLOCK: dict[str, Needs] = {
     "quote": _contains(">"),
     "footnote": _FOOTNOTE,
     "abbr": _contains("*["),
-    # A footnote's text is parsed as blocks once its `[^1]:` is cut off, so it may hold one.
-    "deflist": lambda body: _DEFINITION.search(body) is not None or "[^" in body,
+    "deflist": _DEFINITION,
     # Only indents what follows a definition; lists have the core `indent` processor.
-    "defindent": lambda body: _DEFINITION.search(body) is not None or "[^" in body,
+    "defindent": _DEFINITION,
 }
 _PRE: dict[str, Needs] = {"fenced_code_block": _contains("```", "~~~")}
 _TREE: dict[str, Needs] = {
