@@ -11,9 +11,11 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import gc
+import io
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import time
 from collections.abc import Callable, Sequence
@@ -138,14 +140,34 @@ def _run_child(
     sending: Connection,
 ) -> None:
     _die_with_parent()
+    pickler = _StreamPickler()
     try:
         for run in iter(claims.next, None):
-            sending.send((run.start, work(items[run.start : run.stop])))
+            _send(sending, pickler, (run.start, work(items[run.start : run.stop])))
         outcome: object = None  # done
     except BaseException as error:  # reported to the parent, which raises it
         outcome = error
-    sending.send(outcome)
+    _send(sending, pickler, outcome)
     sending.close()
+
+
+def _send(sending: Connection, pickler: _StreamPickler, message: object) -> None:
+    sending.send_bytes(pickler.message(message))
+
+
+class _StreamPickler:
+    """Pickles a child's messages as one stream: an object sent in an earlier run (a read
+    shared by many pages) is sent once and referred to after, as one result would have been."""
+
+    def __init__(self) -> None:
+        self._buffer = io.BytesIO()
+        self._pickler = pickle.Pickler(self._buffer, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def message(self, message: object) -> memoryview:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._pickler.dump(message)  # the pickler's memo, kept between dumps, holds the objects
+        return self._buffer.getbuffer()
 
 
 class _Receiver:
@@ -157,6 +179,8 @@ class _Receiver:
         self._runs: dict[int, Any] = {}
         self._failure: BaseException | None = None
         self._done = False
+        self._stream = io.BytesIO()
+        self._unpickler = pickle.Unpickler(self._stream)
 
     def take_arrived(self) -> None:
         """What has arrived, without waiting: so the child never waits on a full pipe for long."""
@@ -169,7 +193,11 @@ class _Receiver:
 
     def _take(self) -> None:
         try:
-            message = self._receiving.recv()
+            self._stream.seek(0)
+            self._stream.truncate()
+            self._stream.write(self._receiving.recv_bytes())
+            self._stream.seek(0)
+            message = self._unpickler.load()  # its memo, kept between loads, as the sender's
         except EOFError:
             message = RuntimeError("a worker process died")
         if message is None or isinstance(message, BaseException):
