@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+import pickle
 import random
 import re
 import shutil
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from stride import incremental, markdown
+from stride import cache, incremental, markdown
 from stride.config import BuildOptions, ProjectPaths
 from stride.errors import BuildError
 from stride.output import MANIFEST, DiskOutput, MemoryOutput
@@ -352,6 +353,37 @@ def test_a_small_edit_saves_only_the_sources_it_added(
         assert warm_build(paths) == cold_build(paths)
     assert "sources.pickle" in caplog.text and "corrupted" in caplog.text
     assert not added.exists(), "a build that could not use the sources file writes it whole"
+
+
+def test_cached_texts_are_read_when_first_used_and_survive_a_whole_rewrite(
+    tmp_path: Path,
+) -> None:
+    paths = make_project(tmp_path, articles=30)
+    warm_build(paths)
+    loaded = cache.load_cache(paths.cache, cache.read_header(paths.cache))
+    assert loaded.site is not None
+    documents = list(loaded.documents.values())
+    assert len(documents) > 30
+    # Nothing of the Markdown or HTML is made into strings by loading.
+    assert not any("body" in document.__dict__ for document in documents)
+    assert not any("html" in body.__dict__ for body in loaded.bodies.values())
+    assert not any("html" in entry.__dict__ for entry in loaded.site.entries)
+    entry = next(e for e in loaded.site.entries if e.document.source.startswith("articles/gen"))
+    source_text = (paths.content / entry.document.source).read_text(encoding="utf-8")
+    assert entry.document.body in source_text and "## Second part" in entry.document.body
+    assert '<h2 id="second-part">Second part</h2>' in entry.html
+    assert entry.body.html == entry.html  # no links to rewrite: one text, stored once
+    # Sent to a worker or saved in the small file, such objects carry their texts along.
+    assert pickle.loads(pickle.dumps(entry)) == entry
+    # Adding more than a tenth of the files writes the sources file whole again, from texts
+    # most of which were never read in that build.
+    rng = random.Random(5)
+    for number in range(40, 50):
+        write_article(paths.content, number, rng)
+    assert warm_build(paths) == cold_build(paths)
+    edited = paths.content / "articles" / "generated-3.md"
+    edited.write_text(edited.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    assert warm_build(paths) == cold_build(paths)
 
 
 def test_truncated_or_foreign_cache_is_ignored_with_a_notice(

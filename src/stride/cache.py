@@ -7,7 +7,8 @@ the format and the versions of everything that shapes the output: Stride's own c
 Python-Markdown and its extensions, Jinja, nh3 and PyYAML. A cache whose header differs, or whose
 payload does not match its checksum, is ignored with a notice and replaced after the next
 successful build: it is never trusted. The payload is a pickle, so the cache folder must be as
-trusted as the project itself (it is the project's own output, like site/).
+trusted as the project itself (it is the project's own output, like site/). The sources file
+keeps the long texts (Markdown, HTML) after its pickle, read only when used (cache_texts.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import dataclasses
 import datetime
 import gc
 import hashlib
+import io
 import json
 import logging
 import mmap
@@ -23,6 +25,7 @@ import os
 import pickle
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .cache_texts import StoredTexts, TextsPickler, TextsUnpickler
 from .config import ProjectPaths
 from .output import DiskOutput, MemoryOutput
 from .sources import FileStatus, KnownFiles
@@ -54,7 +58,7 @@ SOURCES_ADDED = "sources-added.pickle"  # documents, bodies and the site's entri
 # edit then writes a few kilobytes instead of the whole site's bodies.
 ADDED_SHARE = 0.1
 MAGIC = b"stride build cache\n"
-FORMAT = 2
+FORMAT = 3
 _SOURCE_ROOT = Path(__file__).resolve().parent
 
 DocumentKey = tuple[str, str]  # (source path, SHA-256 of the file)
@@ -200,14 +204,16 @@ def _load_part(path: Path) -> tuple[Sources, Any] | None:
     """A sources file's documents and bodies, with the site (whole in SOURCES_FILE, its replaced
     entries in SOURCES_ADDED); None (with a notice) if the file is unusable."""
     try:
-        with _mapped(path) as (magic, header_line, payload):
-            header = json.loads(header_line) if magic == MAGIC else {}
-            if header.get("stamp") != stamp():
-                return _part_ignored(path, "made by another version or damaged")
-            if hashlib.sha256(payload).hexdigest() != header.get("checksum"):
-                return _part_ignored(path, "its contents do not match its checksum (corrupted)")
-            with _collector_paused(keep=True):
-                loaded = pickle.loads(payload)
+        magic, header_line, payload, texts = _mapped(path)
+        header = json.loads(header_line) if magic == MAGIC else {}
+        if header.get("stamp") != stamp():
+            return _part_ignored(path, "made by another version or damaged")
+        if hashlib.sha256(payload).hexdigest() != header.get("checksum") or zlib.crc32(
+            texts
+        ) != header.get("texts_crc", 0):
+            return _part_ignored(path, "its contents do not match its checksum (corrupted)")
+        with _collector_paused(keep=True):
+            loaded = TextsUnpickler(io.BytesIO(payload), StoredTexts(texts)).load()
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -219,21 +225,30 @@ def _load_part(path: Path) -> tuple[Sources, Any] | None:
     return loaded
 
 
-@contextmanager
-def _mapped(path: Path) -> Iterator[tuple[bytes, bytes, memoryview]]:
-    """A cache file's two header lines, and its payload mapped rather than read: copying tens
-    of megabytes into fresh memory costs more than unpickling a tenth of them."""
+def _mapped(path: Path) -> tuple[bytes, bytes, memoryview, memoryview]:
+    """A sources file's two header lines, its pickle, and the texts after it (cache_texts.py),
+    mapped rather than read. The mapping lives as long as a text not read yet points into it;
+    a later build replaces the file by renaming, which leaves this mapping as it was."""
     with path.open("rb") as file:
         magic, header_line = file.readline(), file.readline()
-        if not header_line.endswith(b"\n") or os.fstat(file.fileno()).st_size == file.tell():
-            yield magic, header_line, memoryview(b"")  # nothing to map: truncated
-            return
         offset = file.tell()
-        with (
-            mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ) as mapped,
-            memoryview(mapped)[offset:] as payload,
-        ):
-            yield magic, header_line, payload
+        if not header_line.endswith(b"\n") or os.fstat(file.fileno()).st_size == offset:
+            return magic, header_line, memoryview(b""), memoryview(b"")  # truncated
+        mapped = memoryview(mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ))
+    try:
+        length = int(json.loads(header_line).get("length", len(mapped) - offset))
+    except (ValueError, AttributeError):
+        length = len(mapped) - offset
+    return magic, header_line, mapped[offset : offset + length], mapped[offset + length :]
+
+
+def _text_fields() -> dict[type, str]:
+    """The classes whose long text the sources file keeps apart, and that text's field."""
+    from .content import Document
+    from .markdown import RenderedBody
+    from .model import Entry
+
+    return {Document: "body", RenderedBody: "html", Entry: "html"}
 
 
 def _part_ignored(path: Path, reason: str) -> tuple[Sources, Any] | None:
@@ -345,20 +360,31 @@ def _save_sources(folder: Path, data: BuildCache) -> None:
     sources = {key: (data.documents[key], data.bodies[key]) for key in wanted}
     # One pickle, so the site's documents and bodies are stored once, shared with `sources`.
     part = (sources, data.site_patch) if append else (sources, data.site)
+    buffer = io.BytesIO()
+    # The whole file keeps its long texts after the pickle (cache_texts.py); the few entries
+    # added after it are small, and read whole.
+    pickler = TextsPickler(buffer, {} if append else _text_fields())
     with _collector_paused():
-        payload = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-    header = {"stamp": stamp(), "checksum": hashlib.sha256(payload).hexdigest()}
-    _replace(folder, name, MAGIC + json.dumps(header).encode() + b"\n", payload)
+        pickler.dump(part)
+    payload, texts = buffer.getvalue(), bytes(pickler.texts)
+    header = {
+        "stamp": stamp(),
+        "checksum": hashlib.sha256(payload).hexdigest(),
+        "length": len(payload),
+        "texts_crc": zlib.crc32(texts),
+    }
+    _replace(folder, name, MAGIC + json.dumps(header).encode() + b"\n", payload, texts)
     if name == SOURCES_FILE:
         (folder / SOURCES_ADDED).unlink(missing_ok=True)
 
 
-def _replace(folder: Path, name: str, head: bytes, payload: bytes) -> None:
+def _replace(folder: Path, name: str, head: bytes, *parts: bytes) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
     with os.fdopen(descriptor, "wb") as file:
         file.write(head)
-        file.write(payload)
+        for part in parts:
+            file.write(part)
     Path(temporary).replace(folder / name)
 
 

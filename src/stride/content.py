@@ -7,10 +7,12 @@ knows nothing of URLs or HTML. Finding and reading the files is sources.py's job
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import yaml
 
+from .cache_texts import stored_attribute
 from .errors import Problem, did_you_mean
 from .limits import MAX_FRONT_MATTER_BYTES
 from .schema import TYPES_BY_SECTION, CommonMeta, ContentType
@@ -38,6 +40,15 @@ class Document:
 
     def line_of(self, key: str) -> int:
         return self.key_lines[self.keys.index(key)] if key in self.keys else 1
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Field by field: one loaded from the cache may not have read its body yet.
+        return (Document, tuple(getattr(self, field.name) for field in fields(Document)))
+
+    if not TYPE_CHECKING:  # typed as the field it stands in for
+
+        def __getattr__(self, name: str) -> str:
+            return stored_attribute(self, name)  # body, loaded from the cache (cache_texts.py)
 
 
 def parse_document(source_file: SourceFile) -> tuple[Document | None, list[Problem]]:

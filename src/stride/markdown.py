@@ -13,7 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import markdown
 import nh3
@@ -28,6 +28,7 @@ from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 
+from .cache_texts import stored_attribute
 from .errors import BuildError
 from .limits import (
     CONVERT_SECONDS,
@@ -98,6 +99,11 @@ class RenderedBody:
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         return (RenderedBody, (self.html, self.outline, self.links, self.words))  # no caches
+
+    if not TYPE_CHECKING:  # typed as the field it stands in for
+
+        def __getattr__(self, name: str) -> str:
+            return stored_attribute(self, name)  # html, loaded from the cache (cache_texts.py)
 
     @cached_property
     def toc(self) -> tuple[TocEntry, ...]:

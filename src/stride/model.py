@@ -12,8 +12,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 from . import urls
+from .cache_texts import stored_attribute
 from .config import BuildOptions, SiteConfig
 from .content import Document
 from .errors import Problem
@@ -42,6 +44,15 @@ class Entry:
     html: str
     body: RenderedBody
     tags: tuple[TagRef, ...]
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Field by field: one loaded from the cache may not have read its HTML yet.
+        return (Entry, (self.document, self.route, self.html, self.body, self.tags))
+
+    if not TYPE_CHECKING:  # typed as the field it stands in for
+
+        def __getattr__(self, name: str) -> str:
+            return stored_attribute(self, name)  # html, loaded from the cache (cache_texts.py)
 
     @property
     def meta(self) -> CommonMeta:
