@@ -7,8 +7,6 @@ job in a dict, for tests.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import hashlib
 import json
 import logging
@@ -406,10 +404,14 @@ def _discard(path: Path) -> None:
 
 def _exchange(first: Path, second: Path) -> bool:
     """Swap two folders in one atomic step (Linux renameat2); False where unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
+    import ctypes  # here: a build with nothing to write never needs it
+
+    try:
+        # The symbols already loaded into this process, the C library's among them; naming
+        # the library would make ctypes run `ldconfig -p` on every build.
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
         return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is None:
         return False

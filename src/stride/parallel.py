@@ -8,21 +8,20 @@ cores run n-1 children, and where fork is missing the work runs here.
 
 from __future__ import annotations
 
-import ctypes
-import fcntl
 import gc
 import io
 import logging
-import multiprocessing
 import os
 import pickle
 import signal
 import time
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, TypeVar
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # multiprocessing is imported only when work is spread (a few hundredths of
+    # a second that a rebuild rendering one page need not spend)
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
     from multiprocessing.sharedctypes import Synchronized
 
 logger = logging.getLogger(__name__)
@@ -56,7 +55,11 @@ def map_in_shares(
     (a Markdown converter) between calls.
     """
     workers = min(workers, len(items))
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1:
+        return work(items)
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return work(items)
     context = multiprocessing.get_context("fork")
     claims = _Claims(context.Value("q", 0), len(items), workers)
@@ -105,8 +108,14 @@ def _widen(pipe: Connection) -> None:
     """A run's results are megabytes; through the default 64 KB pipe the receiving thread would
     need the parent's GIL a hundred times per run, and the child would wait on each."""
     try:
+        import fcntl
+
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)  # the usual limit without root
-    except (AttributeError, OSError):  # not Linux, or a lower limit: the default still works
+    except (
+        ImportError,
+        AttributeError,
+        OSError,
+    ):  # not Linux, or a lower limit: the default still works
         return
 
 
@@ -173,7 +182,7 @@ class _StreamPickler:
 class _Receiver:
     """A child's results, taken off its pipe by the parent between runs of its own work."""
 
-    def __init__(self, child: multiprocessing.process.BaseProcess, receiving: Connection) -> None:
+    def __init__(self, child: BaseProcess, receiving: Connection) -> None:
         self._child = child
         self._receiving = receiving
         self._runs: dict[int, Any] = {}
@@ -222,6 +231,8 @@ def _die_with_parent() -> None:
     Otherwise an orphan blocks for ever writing its results to a pipe that a sibling inherited,
     holding the build's stderr open, so whoever waits for the build never sees it end.
     """
+    import ctypes
+
     parent = os.getppid()
     try:
         libc = ctypes.CDLL(None, use_errno=True)
