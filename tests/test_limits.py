@@ -6,6 +6,7 @@ above what a healthy run takes, so the tests fail on a runaway rather than on a 
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from stride import limits
+from stride.sources import _read_capped
 from tests.helpers import REPO, article, build_errors, build_in_memory, write_files
 
 HEAD = "---\ntitle: A\ndate: 2025-01-31\nsummary: S\n"
@@ -193,3 +195,16 @@ def test_the_real_deadline_bounds_a_whole_build_in_time_and_memory(tmp_path: Pat
     cpu_seconds = usage.ru_utime + usage.ru_stime
     assert limits.CONVERT_SECONDS <= cpu_seconds < limits.CONVERT_SECONDS + 5
     assert usage.ru_maxrss < 300 * 1024  # KiB: the largest process of this build
+
+
+@pytest.mark.parametrize(
+    ("size_now", "size_at_status"),
+    [(10, 10), (10, 4), (10, 50), (limits.MAX_FILE_BYTES + 100, 10), (limits.MAX_FILE_BYTES, 0)],
+)
+def test_a_file_is_read_whole_up_to_one_byte_past_the_limit_whatever_its_status_said(
+    size_now: int, size_at_status: int
+) -> None:
+    # The status may be stale: the file can grow or shrink between the walk and the read.
+    data = bytes(range(256)) * (size_now // 256 + 1)
+    read = _read_capped(io.BytesIO(data[:size_now]), size_at_status)
+    assert read == data[: min(size_now, limits.MAX_FILE_BYTES + 1)]
