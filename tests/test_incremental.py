@@ -386,6 +386,35 @@ def test_cached_texts_are_read_when_first_used_and_survive_a_whole_rewrite(
     assert warm_build(paths) == cold_build(paths)
 
 
+def test_a_small_edit_saves_only_the_page_records_it_changed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = make_project(tmp_path, articles=30)
+    assert paths.cache is not None
+    warm_build(paths)
+    stored = paths.cache / "pages.pickle"
+    written = stored.read_bytes()
+    edited = paths.content / "articles" / "generated-2.md"
+    for line in ("One more line.", "And another."):
+        edited.write_text(edited.read_text("utf-8") + f"\n{line}\n", "utf-8")
+        assert warm_build(paths) == cold_build(paths)
+        assert stored.read_bytes() == written, "the whole page records were written again"
+    # A template every page uses changes every record: the file is written whole again.
+    _replace(paths.templates / "base.html", r"Skip to content", "Skip to the content")
+    assert warm_build(paths) == cold_build(paths)
+    assert stored.read_bytes() != written
+    # Damaged, it costs only speed: a notice, and every page is rendered again.
+    data = bytearray(stored.read_bytes())
+    data[-40] ^= 0xFF
+    stored.write_bytes(bytes(data))
+    edited.write_text(edited.read_text("utf-8") + "\nA third.\n", "utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert warm_build(paths) == cold_build(paths)
+    assert "pages.pickle" in caplog.text and "corrupted" in caplog.text
+    edited.write_text(edited.read_text("utf-8") + "\nA fourth.\n", "utf-8")
+    assert warm_build(paths) == cold_build(paths)
+
+
 def test_truncated_or_foreign_cache_is_ignored_with_a_notice(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

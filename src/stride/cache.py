@@ -52,12 +52,13 @@ logger = logging.getLogger(__name__)
 
 CACHE_FILE = "build-cache.pickle"  # pages and the last build's summary
 SOURCES_FILE = "sources.pickle"  # every document and body, and the linked site, as last written
+PAGES_FILE = "pages.pickle"  # page records, as last written whole (CACHE_FILE has the changes)
 SOURCES_ADDED = "sources-added.pickle"  # documents, bodies and the site's entries changed since
 # A build that adds or drops fewer documents than this share writes only what it added: one
 # edit then writes a few kilobytes instead of the whole site's bodies.
 ADDED_SHARE = 0.1
 MAGIC = b"stride build cache\n"
-FORMAT = 3
+FORMAT = 4
 _SOURCE_ROOT = Path(__file__).resolve().parent
 
 DocumentKey = tuple[str, str]  # (source path, SHA-256 of the file)
@@ -108,6 +109,10 @@ class BuildCache:
     # Entries of `site` replaced since the site in SOURCES_FILE, by URL; None when the site
     # was linked anew, so the next save must write it whole.
     site_patch: Mapping[str, Entry] | None = None
+    # The page records in PAGES_FILE on disk, and its checksum; `pages` differs from them by
+    # what was rendered since, which is all a small rebuild saves.
+    stored_pages: Mapping[str, CachedPage] = field(default_factory=dict)
+    pages_base: str = ""
 
 
 @cache
@@ -197,8 +202,9 @@ def load_cache(folder: Path | None, header: CacheHeader | None) -> BuildCache:
             loaded = pickle.loads(payload)
     except Exception as error:  # any failure to read a cache means: do not use it
         return _ignored(folder, f"it could not be read ({type(error).__name__})")
-    if not isinstance(loaded, BuildCache):
+    if not (isinstance(loaded, tuple) and len(loaded) == 3 and isinstance(loaded[0], BuildCache)):
         return _ignored(folder, "it holds something else")
+    loaded = dataclasses.replace(_with_stored_pages(folder, *loaded), last_build=header.last_build)
     stored = _load_part(folder / SOURCES_FILE)
     added = _load_part(folder / SOURCES_ADDED) if stored is not None else None
     if stored is None:
@@ -220,6 +226,61 @@ def load_cache(folder: Path | None, header: CacheHeader | None) -> BuildCache:
 
 
 Sources = dict[DocumentKey, tuple["Document", "RenderedBody"]]
+
+
+def _with_stored_pages(
+    folder: Path, changes: BuildCache, removed: frozenset[str], base: str
+) -> BuildCache:
+    """The page records: PAGES_FILE's, without those removed since, with the changed ones."""
+    stored: dict[str, CachedPage] = {}
+    if base:
+        try:
+            with _collector_paused(keep=True):
+                stored = _load_pages(folder / PAGES_FILE, base)
+        except Exception as error:  # unusable: every page is rendered again
+            logger.warning(
+                "notice: ignoring %s: %s; its pages will be rendered again",
+                folder / PAGES_FILE,
+                error,
+            )
+            return dataclasses.replace(changes, pages={})
+    pages = {path: page for path, page in stored.items() if path not in removed}
+    pages.update(changes.pages)
+    return dataclasses.replace(changes, pages=pages, stored_pages=stored, pages_base=base)
+
+
+def _load_pages(path: Path, checksum: str) -> dict[str, CachedPage]:
+    with path.open("rb") as file:
+        if file.readline() != MAGIC:
+            raise ValueError("not a Stride cache file")
+        file.readline()  # the header: its checksum is the one CACHE_FILE names
+        payload = file.read()
+    if hashlib.sha256(payload).hexdigest() != checksum:
+        raise ValueError("its contents do not match its checksum (corrupted)")
+    pages = pickle.loads(payload)
+    if not isinstance(pages, dict):
+        raise TypeError("it holds something else")
+    return pages
+
+
+def _save_pages(
+    folder: Path, data: BuildCache
+) -> tuple[dict[str, CachedPage], frozenset[str], str]:
+    """The page records changed and removed since PAGES_FILE, and its checksum; the file is
+    written anew (and nothing is changed since it) when there is none or too much changed."""
+    stored = data.stored_pages
+    if data.pages_base and (folder / PAGES_FILE).is_file():
+        # Records reused from the last build are the very objects loaded from the file.
+        changed = {path: page for path, page in data.pages.items() if stored.get(path) is not page}
+        removed = frozenset(stored.keys() - data.pages.keys())
+        if len(changed) + len(removed) <= ADDED_SHARE * len(data.pages):
+            return changed, removed, data.pages_base
+    with _collector_paused():
+        payload = pickle.dumps(dict(data.pages), protocol=pickle.HIGHEST_PROTOCOL)
+    checksum = hashlib.sha256(payload).hexdigest()
+    header = json.dumps({"stamp": stamp(), "checksum": checksum}).encode()
+    _replace(folder, PAGES_FILE, MAGIC + header + b"\n", payload)
+    return {}, frozenset(), checksum
 
 
 def _load_part(path: Path) -> tuple[Sources, Any] | None:
@@ -347,12 +408,14 @@ def save_cache(folder: Path | None, data: BuildCache) -> None:
         return
     try:
         _save_sources(folder, data)
+        changed, removed, base = _save_pages(folder, data)
     except OSError as error:
         logger.warning("notice: could not write the build cache in %s: %s", folder, error)
         return
-    pages = BuildCache(pages=data.pages, entries=data.entries, last_build=data.last_build)
+    # The last build's summary goes in the header only (load_cache takes it from there).
+    changes = BuildCache(pages=changed, entries=data.entries)
     with _collector_paused():
-        payload = pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps((changes, removed, base), protocol=pickle.HIGHEST_PROTOCOL)
     last = None
     if data.last_build is not None:
         # Shallow: asdict would deep-copy every content file's status tuple, for nothing.

@@ -350,4 +350,6 @@ def next_cache(
         previous.stored,
         linked,
         patch,
+        previous.stored_pages,
+        previous.pages_base,
     )
