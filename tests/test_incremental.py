@@ -106,6 +106,17 @@ def edit(paths: ProjectPaths, rng: random.Random, step: int) -> str:
     return f"{kind} {target.name}"
 
 
+def append_line(path: Path, line: str) -> None:
+    path.write_text(path.read_text("utf-8") + f"\n{line}\n", "utf-8")
+
+
+def flip_a_byte(path: Path) -> None:
+    """Damage a cache file the way a bad disk would: one flipped byte near its end."""
+    data = bytearray(path.read_bytes())
+    data[-40] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
 def _replace(path: Path, pattern: str, replacement: str) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(re.sub(pattern, replacement, text, count=1, flags=re.MULTILINE), "utf-8")
@@ -277,18 +288,18 @@ def test_the_kept_previous_output_is_reused_only_when_it_holds_what_it_says(
     kept = paths.cache / "previous-output"
     warm_build(paths)
     edited = paths.content / "articles" / "generated-1.md"
-    edited.write_text(edited.read_text("utf-8") + "\nFirst edit.\n", "utf-8")
+    append_line(edited, "First edit.")
     warm_build(paths)
     assert (kept / MANIFEST).is_file(), "the output before last is kept in the cache folder"
     # Staging starts from the kept folder; a stray or missing file there means it is not used.
     (kept / "stray.html").write_text("not ours", "utf-8")
     (kept / "tags" / "index.html").unlink()
-    edited.write_text(edited.read_text("utf-8") + "\nSecond edit.\n", "utf-8")
+    append_line(edited, "Second edit.")
     warm = warm_build(paths)
     assert warm == cold_build(paths)
     assert not isinstance(warm, str) and "stray.html" not in warm
     # A kept folder that is right is used, and still gives a cold build's output.
-    edited.write_text(edited.read_text("utf-8") + "\nThird edit.\n", "utf-8")
+    append_line(edited, "Third edit.")
     live = paths.output / "tags" / "index.html"
     before = live.stat().st_ino
     assert warm_build(paths) == cold_build(paths)
@@ -316,9 +327,7 @@ def test_corrupt_cache_is_ignored_with_a_notice(
     warm_build(paths)
     assert paths.cache is not None
     cache_file = paths.cache / "build-cache.pickle"
-    data = bytearray(cache_file.read_bytes())
-    data[-40] ^= 0xFF  # one flipped byte in the payload
-    cache_file.write_bytes(bytes(data))
+    flip_a_byte(cache_file)
     (paths.content / "articles" / "generated-1.md").unlink()  # so the build is not skipped
     with caplog.at_level(logging.WARNING):
         assert warm_build(paths) == cold_build(paths)
@@ -337,18 +346,16 @@ def test_a_small_edit_saves_only_the_sources_it_added(
     written = stored.stat().st_mtime_ns
     assert not added.exists()
     edited = paths.content / "articles" / "generated-2.md"
-    edited.write_text(edited.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    append_line(edited, "One more line.")
     assert warm_build(paths) == cold_build(paths)
     assert stored.stat().st_mtime_ns == written, "the full sources file was rewritten"
     assert 0 < added.stat().st_size < stored.stat().st_size / 10
     # The next build reads both files: nothing is parsed again but what changed.
-    edited.write_text(edited.read_text("utf-8") + "\nAnd another.\n", "utf-8")
+    append_line(edited, "And another.")
     assert warm_build(paths) == cold_build(paths)
     # A damaged sources file costs only speed: a notice, and the files are parsed again.
-    data = bytearray(stored.read_bytes())
-    data[-40] ^= 0xFF
-    stored.write_bytes(bytes(data))
-    edited.write_text(edited.read_text("utf-8") + "\nA third.\n", "utf-8")
+    flip_a_byte(stored)
+    append_line(edited, "A third.")
     with caplog.at_level(logging.WARNING):
         assert warm_build(paths) == cold_build(paths)
     assert "sources.pickle" in caplog.text and "corrupted" in caplog.text
@@ -382,7 +389,7 @@ def test_cached_texts_are_read_when_first_used_and_survive_a_whole_rewrite(
         write_article(paths.content, number, rng)
     assert warm_build(paths) == cold_build(paths)
     edited = paths.content / "articles" / "generated-3.md"
-    edited.write_text(edited.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    append_line(edited, "One more line.")
     assert warm_build(paths) == cold_build(paths)
 
 
@@ -396,7 +403,7 @@ def test_a_small_edit_saves_only_the_page_records_it_changed(
     written = stored.read_bytes()
     edited = paths.content / "articles" / "generated-2.md"
     for line in ("One more line.", "And another."):
-        edited.write_text(edited.read_text("utf-8") + f"\n{line}\n", "utf-8")
+        append_line(edited, line)
         assert warm_build(paths) == cold_build(paths)
         assert stored.read_bytes() == written, "the whole page records were written again"
     # A template every page uses changes every record: the file is written whole again.
@@ -404,14 +411,12 @@ def test_a_small_edit_saves_only_the_page_records_it_changed(
     assert warm_build(paths) == cold_build(paths)
     assert stored.read_bytes() != written
     # Damaged, it costs only speed: a notice, and every page is rendered again.
-    data = bytearray(stored.read_bytes())
-    data[-40] ^= 0xFF
-    stored.write_bytes(bytes(data))
-    edited.write_text(edited.read_text("utf-8") + "\nA third.\n", "utf-8")
+    flip_a_byte(stored)
+    append_line(edited, "A third.")
     with caplog.at_level(logging.WARNING):
         assert warm_build(paths) == cold_build(paths)
     assert "pages.pickle" in caplog.text and "corrupted" in caplog.text
-    edited.write_text(edited.read_text("utf-8") + "\nA fourth.\n", "utf-8")
+    append_line(edited, "A fourth.")
     assert warm_build(paths) == cold_build(paths)
 
 
