@@ -23,17 +23,15 @@ import logging
 import mmap
 import os
 import pickle
-import sys
 import tempfile
 import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
+from .cache_stamp import stamp
 from .cache_texts import StoredTexts, TextsPickler, TextsUnpickler
 from .config import ProjectPaths
 from .output import DiskOutput, MemoryOutput
@@ -58,8 +56,6 @@ SOURCES_ADDED = "sources-added.pickle"  # documents, bodies and the site's entri
 # edit then writes a few kilobytes instead of the whole site's bodies.
 ADDED_SHARE = 0.1
 MAGIC = b"stride build cache\n"
-FORMAT = 4
-_SOURCE_ROOT = Path(__file__).resolve().parent
 
 DocumentKey = tuple[str, str]  # (source path, SHA-256 of the file)
 Read = tuple[object, ...]  # see reuse.py
@@ -115,59 +111,6 @@ class BuildCache:
     pages_base: str = ""
 
 
-@cache
-def stamp() -> str:
-    """Everything besides the inputs that shapes the output; a cache made under another is void."""
-    code = hashlib.sha256()
-    for path in sorted(_SOURCE_ROOT.rglob("*")):
-        if path.suffix in (".py", ".js") and "__pycache__" not in path.parts:
-            code.update(path.relative_to(_SOURCE_ROOT).as_posix().encode() + b"\0")
-            code.update(path.read_bytes())
-    versions = _versions(("markdown", "jinja2", "nh3", "pyyaml", "markupsafe"))
-    return json.dumps(
-        {
-            "format": FORMAT,
-            "stride": __version__,
-            "code": code.hexdigest(),
-            "python": sys.version,
-            **versions,
-        },
-        sort_keys=True,
-    )
-
-
-def _versions(distributions: Sequence[str]) -> dict[str, str]:
-    """Installed versions, read from the names of their NAME-VERSION.dist-info folders on the
-    import path: importlib.metadata would import the email package and parse each METADATA
-    file, a few hundredths of a second for every build, even one with nothing to do."""
-    wanted = {_normalised(name): name for name in distributions}
-    found: dict[str, str] = {}
-    for folder in sys.path:
-        try:
-            names = os.listdir(folder or ".")  # noqa: PTH208 (names are all it needs)
-        except OSError:
-            continue
-        for name in names:
-            if name.endswith(".dist-info"):
-                distribution, _, version = name.removesuffix(".dist-info").partition("-")
-                found.setdefault(wanted.get(_normalised(distribution), ""), version)
-    return {name: found.get(name) or _version_from_metadata(name) for name in distributions}
-
-
-def _normalised(name: str) -> str:
-    return name.lower().replace("-", "_").replace(".", "_")
-
-
-def _version_from_metadata(distribution: str) -> str:
-    """Where no folder name says (an egg-info or development install), ask importlib."""
-    from importlib import metadata
-
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def cache_path(folder: Path) -> Path:
     return folder / CACHE_FILE
 
@@ -179,11 +122,6 @@ class CacheHeader:
     last_build: LastBuild | None
     checksum: str  # of the payload that follows
     offset: int  # where the payload starts
-
-
-def read_header(folder: Path | None) -> CacheHeader | None:
-    """The header of the cache in folder; None (with a notice) when there is no usable one."""
-    return _read_header(folder)
 
 
 def load_cache(folder: Path | None, header: CacheHeader | None) -> BuildCache:
@@ -287,10 +225,12 @@ def _load_part(path: Path) -> tuple[Sources, Any] | None:
     """A sources file's documents and bodies, with the site (whole in SOURCES_FILE, its replaced
     entries in SOURCES_ADDED); None (with a notice) if the file is unusable."""
     try:
-        magic, header_line, payload, texts = _mapped(path)
+        magic, header_line, body = _mapped(path)
         header = json.loads(header_line) if magic == MAGIC else {}
         if header.get("stamp") != stamp():
             return _part_ignored(path, "made by another version or damaged")
+        length = header.get("length", len(body))  # the pickle; the texts follow it
+        payload, texts = body[:length], body[length:]
         if hashlib.sha256(payload).hexdigest() != header.get("checksum") or zlib.crc32(
             texts
         ) != header.get("texts_crc", 0):
@@ -308,21 +248,21 @@ def _load_part(path: Path) -> tuple[Sources, Any] | None:
     return loaded
 
 
-def _mapped(path: Path) -> tuple[bytes, bytes, memoryview, memoryview]:
-    """A sources file's two header lines, its pickle, and the texts after it (cache_texts.py),
-    mapped rather than read. The mapping lives as long as a text not read yet points into it;
-    a later build replaces the file by renaming, which leaves this mapping as it was."""
+def _mapped(path: Path) -> tuple[bytes, bytes, memoryview]:
+    """A sources file's two header lines, and the rest (its pickle, then the texts that
+    cache_texts.py keeps apart) mapped rather than read. The mapping lives as long as a text not
+    read yet points into it; a later build replaces the file by renaming, which leaves this
+    mapping as it was."""
     with path.open("rb") as file:
         magic, header_line = file.readline(), file.readline()
         offset = file.tell()
         if not header_line.endswith(b"\n") or os.fstat(file.fileno()).st_size == offset:
-            return magic, header_line, memoryview(b""), memoryview(b"")  # truncated
-        mapped = memoryview(mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ))
-    try:
-        length = int(json.loads(header_line).get("length", len(mapped) - offset))
-    except (ValueError, AttributeError):
-        length = len(mapped) - offset
-    return magic, header_line, mapped[offset : offset + length], mapped[offset + length :]
+            return magic, header_line, memoryview(b"")  # truncated
+        return (
+            magic,
+            header_line,
+            memoryview(mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ))[offset:],
+        )
 
 
 def _text_fields() -> dict[type, str]:
@@ -359,7 +299,8 @@ def _collector_paused(*, keep: bool = False) -> Iterator[None]:
             gc.enable()
 
 
-def _read_header(folder: Path | None) -> CacheHeader | None:
+def read_header(folder: Path | None) -> CacheHeader | None:
+    """The header of the cache in folder; None (with a notice) when there is no usable one."""
     if folder is None:
         return None
     path = cache_path(folder)
