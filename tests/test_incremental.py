@@ -66,7 +66,7 @@ def edit(paths: ProjectPaths, rng: random.Random, step: int) -> str:
         [
             *("body", "prose", "heading", "title", "date", "tags", "summary"),
             *("add", "delete", "featured"),
-            *("template", "base", "static", "settings", "nothing"),
+            *("template", "base", "layout", "static", "settings", "nothing"),
         ]
     )
     if kind in ("add", "delete", "featured") or target is None:
@@ -96,8 +96,16 @@ def edit(paths: ProjectPaths, rng: random.Random, step: int) -> str:
         _replace(target, r"^summary: .*$", f"summary: Summary number {step}.")
     elif kind == "template":
         _replace(paths.templates / "partials" / "macros.html", r"min read\d*", f"min read{step}")
-    elif kind == "base":
+    elif kind == "base":  # its text alone: spliced into the last pages (literals.py)
         _replace(paths.templates / "base.html", r"Skip to content\d*", f"Skip to content{step}")
+    elif kind == "layout":  # its logic: every page is rendered
+        base = paths.templates / "base.html"
+        shouting = "{{ config.tagline | upper }}" in base.read_text("utf-8")
+        _replace(
+            base,
+            r"\{\{ config.tagline[ |a-z]*\}\}",
+            f"{{{{ config.tagline{' | upper' * (not shouting)} }}}}",
+        )
     elif kind == "static":
         with (paths.static / "css" / "site.css").open("a", encoding="utf-8") as file:
             file.write(f"\n/* {step} */\n")

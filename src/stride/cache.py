@@ -82,6 +82,16 @@ class LastBuild:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Positions:
+    """Where a page's template texts sit (literals.py): offsets in the page's UTF-8 bytes, each
+    with its template's number in `templates` (high 16 bits) and the text's index in that
+    template (low 16 bits)."""
+
+    templates: tuple[str, ...] = ()
+    packed: bytes = b""  # array("I") of offset, code, offset, code...
+
+
 @dataclass(frozen=True)
 class CachedPage:
     """A page of the last build. Its bytes are in that build's output, checked by their hash."""
@@ -91,6 +101,7 @@ class CachedPage:
     entry_reads: Reads  # the fields of entries it read, likewise
     entries: frozenset[str]  # URLs of those entries: if none changed, entry_reads all hold
     sha256: str  # of the bytes written
+    positions: Positions = Positions()  # of its templates' texts, to splice edits of them into
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +120,7 @@ class BuildCache:
     # what was rendered since, which is all a small rebuild saves.
     stored_pages: Mapping[str, CachedPage] = field(default_factory=dict)
     pages_base: str = ""
+    templates: Mapping[str, str] = field(default_factory=dict)  # name -> source, as last built
 
 
 def cache_path(folder: Path) -> Path:
@@ -354,7 +366,7 @@ def save_cache(folder: Path | None, data: BuildCache) -> None:
         logger.warning("notice: could not write the build cache in %s: %s", folder, error)
         return
     # The last build's summary goes in the header only (load_cache takes it from there).
-    changes = BuildCache(pages=changed, entries=data.entries)
+    changes = BuildCache(pages=changed, entries=data.entries, templates=data.templates)
     with _collector_paused():
         payload = pickle.dumps((changes, removed, base), protocol=pickle.HIGHEST_PROTOCOL)
     last = None

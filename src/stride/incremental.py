@@ -7,6 +7,7 @@ of a warm build is byte-identical to a cold build of the same sources.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import os
@@ -16,20 +17,24 @@ from dataclasses import dataclass
 from . import markdown
 from .assets import Assets
 from .audit import audit_pages
-from .cache import BuildCache, CachedPage, LastBuild, Reads, manifest_digest
+from .cache import BuildCache, CachedPage, LastBuild, Positions, Reads, manifest_digest
 from .config import BuildOptions
 from .content import Document, parse_document
 from .errors import BuildError, Problem
+from .literals import TextEdit, splice, text_edits
 from .markdown import RenderedBody
 from .model import Entry, Page, Site, is_published
 from .output import DiskOutput, KeptFile, MemoryOutput, OutputFile, Written
 from .parallel import map_in_shares, worker_count
-from .render import Environment, render_pages, unique_problems
+from .render import TEMPLATE_EXTENSIONS, Environment, render_pages, unique_problems
 from .reuse import Recorder, SiteReader, digest, entry_digest, page_fingerprint
 from .sources import UNREADABLE_HINT, SourceFile
 
 # A page takes a few milliseconds to render and audit; fewer than this are not worth a fork.
 PARALLEL_MIN_PAGES = 64
+
+# What becomes of a page of the last build (see _check_pages).
+KEEP, SPLICE, RENDER = "keep", "splice", "render"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,8 @@ class RenderedSite:
     entries: dict[str, str]  # entry URL -> digest, for the next build
     problems: list[Problem]
     rendered: int  # how many pages were rendered rather than reused
+    spliced: int  # how many were the last build's with edited template texts spliced in
+    templates: dict[str, str]  # every template's source, by name, when pages were recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,7 @@ class _Outcome:
     url: str
     file: OutputFile | None
     reads: tuple[Reads, Reads, frozenset[str]] | None  # see SiteReader.record
+    positions: Positions  # of the templates' texts in it (literals.py)
     problems: list[Problem]
 
 
@@ -133,31 +141,38 @@ class _ParseAndConvert:
         return outcomes
 
 
-def previous_output(output: DiskOutput | MemoryOutput | None) -> Callable[[str], str | None]:
-    """The SHA-256 of a file of the last build's output, if it is still there.
+class PreviousOutput:
+    """The last build's output as far as this build can trust it."""
 
-    On disk this is what the output's manifest records: the output folder is Stride's own, and
-    reading every file back to hash it would cost more than the rest of a small rebuild.
-    """
-    if isinstance(output, DiskOutput):
-        folder = str(output.folder)
-        manifest = output.read_manifest()
+    def __init__(self, output: DiskOutput | MemoryOutput | None) -> None:
+        self._output = output
+        self._manifest = output.read_manifest() if isinstance(output, DiskOutput) else {}
+        self._folder = str(output.folder) if isinstance(output, DiskOutput) else ""
 
-        def from_disk(path: str) -> str | None:
+    def sha256(self, path: str) -> str | None:
+        """The SHA-256 of a file of the output, if it is still there.
+
+        On disk this is what the output's manifest records: the output folder is Stride's own,
+        and reading every file back to hash it would cost more than the rest of a small rebuild.
+        """
+        if isinstance(self._output, DiskOutput):
             # A plain path string: pathlib costs more than the stat for thousands of files.
-            exists = os.path.isfile(os.path.join(folder, path))  # noqa: PTH113, PTH118
-            return manifest.get(path) if exists else None
+            exists = os.path.isfile(os.path.join(self._folder, path))  # noqa: PTH113, PTH118
+            return self._manifest.get(path) if exists else None
+        data = self.data(path)
+        return None if data is None else hashlib.sha256(data).hexdigest()
 
-        return from_disk
-    if isinstance(output, MemoryOutput):
-        files = output.files
-
-        def from_memory(path: str) -> str | None:
-            data = files.get(path)
-            return None if data is None else hashlib.sha256(data).hexdigest()
-
-        return from_memory
-    return lambda path: None
+    def data(self, path: str) -> bytes | None:
+        """A file's bytes, if it is there."""
+        if isinstance(self._output, MemoryOutput):
+            return self._output.files.get(path)
+        if isinstance(self._output, DiskOutput):
+            try:
+                with open(os.path.join(self._folder, path), "rb") as file:  # noqa: PTH118, PTH123
+                    return file.read()
+            except OSError:
+                return None
+        return None
 
 
 def render_changed(
@@ -165,7 +180,7 @@ def render_changed(
     assets: Assets,
     env: Environment,
     cache: BuildCache,
-    previous: Callable[[str], str | None],
+    previous: PreviousOutput,
     *,
     record: bool = True,
     edited: frozenset[str] | None = None,
@@ -177,32 +192,46 @@ def render_changed(
     names the entries whose bodies alone changed when the site is the last build's, patched
     (patch.py): then only reads of those entries and of templates need checking.
     """
-    checks: list[tuple[str, bool]] | None = None  # None: render every page
+    checks: list[tuple[str, str]] | None = None  # None: render every page
     entry_digests: Mapping[str, str] = {}
+    templates = _template_sources(env) if record else {}
+    edits = text_edits(env, cache.templates, templates) if record and cache.pages else {}
+    set_aside = {name: edit.before for name, edit in edits.items()}
     if record and edited is None:
         reader = SiteReader(site, _template_source(env), cache.entries)
-        checks = _check_pages(site, assets, cache, reader)
+        checks = _check_pages(site, assets, cache, reader, set_aside)
         entry_digests = reader.entries
     elif record and edited is not None:
         reader = SiteReader(site, _template_source(env))
-        checks = _check_after_edits(site, assets, cache, reader, edited)
+        checks = _check_after_edits(site, assets, cache, reader, (edited, set_aside))
         by_url = {entry.url: entry for entry in site.entries if entry.url in edited}
         entry_digests = {**cache.entries, **{url: entry_digest(by_url[url]) for url in edited}}
     files: dict[str, Written] = {}
     pages: dict[str, CachedPage] = {}
     fresh: list[tuple[Page, str]] = []
+    to_splice: list[tuple[Page, CachedPage]] = []
     for index, page in enumerate(site.pages):
-        fingerprint, holds = checks[index] if checks else ("", False)
+        fingerprint, verdict = checks[index] if checks else ("", RENDER)
         cached = cache.pages.get(str(page.route.output))
-        if holds and cached is not None and previous(str(page.route.output)) == cached.sha256:
+        output = str(page.route.output)
+        if verdict == RENDER or cached is None or previous.sha256(output) != cached.sha256:
+            fresh.append((page, fingerprint))
+        elif verdict == SPLICE:
+            to_splice.append((page, cached))
+        else:
             files[page.route.url] = KeptFile(page.route.output, cached.sha256)
             pages[str(page.route.output)] = cached
-            continue
-        fresh.append((page, fingerprint))
 
+    problems: list[Problem] = []
+    spliced = _splice_pages(assets, site, to_splice, edits, previous)
+    for (page, cached), made in zip(to_splice, spliced, strict=True):
+        if made is None:  # its texts are not where it recorded them: rendered below
+            fresh.append((page, cached.fingerprint))
+            continue
+        files[page.route.url], pages[str(page.route.output)], audit_problems = made
+        problems += audit_problems
     static: list[Written] = [OutputFile(f.output, f.data) for f in assets.files]
     outcomes = _render_pages(site, assets, env, [page for page, _ in fresh], record=record)
-    problems: list[Problem] = []
     for (page, fingerprint), outcome in zip(fresh, outcomes, strict=True):
         problems += outcome.problems
         if outcome.file is None:
@@ -210,10 +239,71 @@ def render_changed(
         files[page.route.url] = outcome.file
         if outcome.reads is not None:
             sha256 = outcome.file.sha256
-            pages[str(page.route.output)] = CachedPage(fingerprint, *outcome.reads, sha256)
+            pages[str(page.route.output)] = CachedPage(
+                fingerprint, *outcome.reads, sha256, outcome.positions
+            )
     ordered = [files[page.route.url] for page in site.pages if page.route.url in files]
-    problems = unique_problems(problems)
-    return RenderedSite(ordered + static, pages, dict(entry_digests), problems, len(fresh))
+    return RenderedSite(
+        ordered + static,
+        pages,
+        dict(entry_digests),
+        unique_problems(problems),
+        len(fresh),
+        sum(1 for made in spliced if made is not None),
+        templates,
+    )
+
+
+def _template_sources(env: Environment) -> dict[str, str]:
+    """Every template's source, by name: the next build compares its own with them."""
+    source = _template_source(env)
+    return {name: source(name) for name in env.list_templates(extensions=TEMPLATE_EXTENSIONS)}
+
+
+def _splice_pages(
+    assets: Assets,
+    site: Site,
+    pages: Sequence[tuple[Page, CachedPage]],
+    edits: Mapping[str, TextEdit],
+    previous: PreviousOutput,
+) -> list[tuple[OutputFile, CachedPage, list[Problem]] | None]:
+    """The last build's pages with the edited templates' texts spliced in (literals.py), and
+    audited again; None for a page whose texts are not where it recorded them."""
+    page_assets = [
+        OutputFile(f.output, f.data) for f in assets.files if f.output.suffix in (".css", ".js")
+    ]
+    budget = site.config.page_weight_budget_kb
+
+    def splice_share(
+        share: Sequence[tuple[Page, CachedPage]],
+    ) -> list[tuple[OutputFile, CachedPage, list[Problem]] | None]:
+        spliced: list[tuple[OutputFile, CachedPage, list[Problem]] | None] = []
+        for page, cached in share:
+            # Its bytes are as recorded: the output's manifest says so (PreviousOutput).
+            data = previous.data(str(page.route.output))
+            done = None
+            # The page's own template has no positions (literals.positions).
+            if data is not None and page.template not in edits:
+                done = splice(data, cached.positions, edits)
+            if done is None:
+                spliced.append(None)
+                continue
+            output_file = OutputFile(page.route.output, done[0])
+            problems, _ = audit_pages([output_file], page_assets, budget)
+            reads = tuple(
+                (read, edits[str(read[1])].after)
+                if read[0] == "template" and read[1] in edits
+                else (read, value)
+                for read, value in cached.reads
+            )
+            record_next = dataclasses.replace(
+                cached, reads=reads, sha256=output_file.sha256, positions=done[1]
+            )
+            spliced.append((output_file, record_next, problems))
+        return spliced
+
+    workers = worker_count() if len(pages) >= PARALLEL_MIN_PAGES else 1
+    return map_in_shares(splice_share, pages, workers=workers)
 
 
 def _template_source(env: Environment) -> Callable[[str], str]:
@@ -225,18 +315,29 @@ def _template_source(env: Environment) -> Callable[[str], str]:
 
 
 def _check_pages(
-    site: Site, assets: Assets, cache: BuildCache, reader: SiteReader
-) -> list[tuple[str, bool]]:
-    """Each page's fingerprint, and whether its cached copy still holds, on every core."""
+    site: Site, assets: Assets, cache: BuildCache, reader: SiteReader, spliced: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """Each page's fingerprint, and whether its cached copy still holds (KEEP), holds but for
+    edits of templates' texts (SPLICE; `spliced` as for SiteReader.still_holds) or not
+    (RENDER), on every core."""
     settings = _settings(site, assets)
 
-    def check_share(share: Sequence[Page]) -> list[tuple[str, bool]]:
+    def check_share(share: Sequence[Page]) -> list[tuple[str, str]]:
         checked = []
         for page in share:
             fingerprint = page_fingerprint(page, settings)
             cached = cache.pages.get(str(page.route.output))
-            holds = cached is not None and reader.still_holds(cached, fingerprint)
-            checked.append((fingerprint, holds))
+            verdict = RENDER
+            if cached is not None and reader.still_holds(cached, fingerprint):
+                verdict = KEEP
+            elif (
+                spliced
+                and cached is not None
+                and cached.positions.packed
+                and reader.still_holds(cached, fingerprint, spliced)
+            ):
+                verdict = SPLICE
+            checked.append((fingerprint, verdict))
         return checked
 
     workers = worker_count() if len(site.pages) >= PARALLEL_MIN_PAGES else 1
@@ -249,18 +350,32 @@ def _settings(site: Site, assets: Assets) -> str:
 
 
 def _check_after_edits(
-    site: Site, assets: Assets, cache: BuildCache, reader: SiteReader, edited: frozenset[str]
-) -> list[tuple[str, bool]]:
+    site: Site,
+    assets: Assets,
+    cache: BuildCache,
+    reader: SiteReader,
+    edits: tuple[frozenset[str], Mapping[str, str]],
+) -> list[tuple[str, str]]:
     """Like _check_pages, for a site patched with edited bodies: every page is the last build's
     page, so its fingerprint is as recorded, and only reads of templates and of the edited
     entries can give another value (see SiteReader.holds_after_edits)."""
+    edited, spliced = edits
     checked = []
     for page in site.pages:
         cached = cache.pages.get(str(page.route.output))
         if cached is None:
-            checked.append((page_fingerprint(page, _settings(site, assets)), False))
+            checked.append((page_fingerprint(page, _settings(site, assets)), RENDER))
             continue
-        checked.append((cached.fingerprint, reader.holds_after_edits(cached, edited)))
+        verdict = RENDER
+        if reader.holds_after_edits(cached, edited):
+            verdict = KEEP
+        elif (
+            spliced
+            and cached.positions.packed
+            and reader.holds_after_edits(cached, edited, spliced)
+        ):
+            verdict = SPLICE
+        checked.append((cached.fingerprint, verdict))
     return checked
 
 
@@ -288,8 +403,11 @@ def _render_pages(
             if rendered:
                 audit, _ = audit_pages(rendered, page_assets, site.config.page_weight_budget_kb)
                 problems += audit
+            positions = recorder.positions if recorder is not None else Positions()
             outcomes.append(
-                _Outcome(page.route.url, rendered[0] if rendered else None, reads, problems)
+                _Outcome(
+                    page.route.url, rendered[0] if rendered else None, reads, positions, problems
+                )
             )
         return outcomes
 
@@ -352,4 +470,5 @@ def next_cache(
         patch,
         previous.stored_pages,
         previous.pages_base,
+        rendered.templates or previous.templates,
     )

@@ -90,8 +90,8 @@ def build(
     # Imported here, not above: a build with nothing to do never needs Jinja, Markdown & co.
     from .assets import collect_assets
     from .incremental import (
+        PreviousOutput,
         next_cache,
-        previous_output,
         read_sources,
         render_changed,
         summarise,
@@ -118,11 +118,12 @@ def build(
     record = output is not None and (kept is not None or paths.cache is not None)
     edited = None if replaced is None else frozenset(replaced)
     rendered = render_changed(
-        site, assets, env, cache, previous_output(output), record=record, edited=edited
+        site, assets, env, cache, PreviousOutput(output), record=record, edited=edited
     )
     if rendered.problems:
         raise BuildError(rendered.problems)
-    lap(f"render {rendered.rendered} of {len(site.pages)} pages")
+    spliced = f" ({rendered.spliced} more with edited template text spliced in)"
+    lap(f"render {rendered.rendered} of {len(site.pages)} pages" + spliced * bool(rendered.spliced))
     warnings = tuple(search_warnings(documents))
     kept_output = paths.cache / "previous-output" if paths.cache is not None else None
     changes = None if output is None else output.write(rendered.files, previous=kept_output)

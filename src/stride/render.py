@@ -18,7 +18,9 @@ from markupsafe import Markup
 
 from . import seo
 from .assets import Assets
+from .cache import Positions
 from .errors import Problem
+from .literals import TEXTS, LiteralCodeGenerator, literal_texts, positions
 from .model import Entry, Page, Site
 from .output import OutputFile
 from .reuse import Recorder
@@ -58,7 +60,11 @@ class Template(jinja2.Template):
         template = super().from_code(environment, code, globals, uptodate)
         # Compiled code wraps each {{ }} in escape(), looked up in the template's module
         # namespace, which its render functions share (the only name swapped there).
-        template.root_render_func.__globals__["escape"] = _escape
+        namespace = template.root_render_func.__globals__
+        namespace["escape"] = _escape
+        # The template's own texts, marked with where they come from (literals.py).
+        if TEXTS in namespace:
+            namespace[TEXTS] = literal_texts(namespace[TEXTS], str(template.name))
         return template
 
 
@@ -70,6 +76,7 @@ class Environment(jinja2.Environment):
     """
 
     template_class = Template
+    code_generator_class = LiteralCodeGenerator
     recorder: Recorder | None = None
     fragments: FragmentCache
 
@@ -193,16 +200,20 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    # Named for the code generator: templates compiled without its marked texts are not used.
+    return jinja2.FileSystemBytecodeCache(str(folder), "literals-%s.cache")
 
 
 _SYNTAX_HINT = "check that each {{ }} and {% %} tag on this line is spelled right and closed"
 
 
+TEMPLATE_EXTENSIONS = ("html", "xml", "txt")
+
+
 def check_templates(env: jinja2.Environment) -> list[Problem]:
     """Compile every template up front, so syntax errors are reported with content errors."""
     problems = []
-    for name in env.list_templates(extensions=["html", "xml", "txt"]):
+    for name in env.list_templates(extensions=TEMPLATE_EXTENSIONS):
         try:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as error:
@@ -303,7 +314,10 @@ def render_pages(
                 with env.recording(Recorder(site)) as recorder:
                     context = page_context(page, site)
                     recorder.page_context(page)
-                    html = env.get_template(page.template).render(page=page, **context)
+                    template = env.get_template(page.template)
+                    html, recorder.positions = _render_noting_texts(
+                        template, {"page": page, **context}
+                    )
                 recorders[page.route.url] = recorder
             else:
                 context = page_context(page, site)
@@ -353,6 +367,18 @@ def render_pages(
             continue
         files.append(OutputFile(page.route.output, html.encode("utf-8")))
     return files, unique_problems(problems)
+
+
+def _render_noting_texts(
+    template: jinja2.Template, variables: dict[str, object]
+) -> tuple[str, Positions]:
+    """Template.render, also noting where the templates' own texts landed (literals.py)."""
+    context = template.new_context(variables)
+    try:
+        pieces = list(template.root_render_func(context))
+    except Exception:
+        template.environment.handle_exception()  # raises, located in the template
+    return "".join(pieces), positions(pieces, str(template.name))
 
 
 def _absolute(site: Site) -> Callable[[str], str]:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
-from .cache import CachedPage, Read, Reads
+from .cache import CachedPage, Positions, Read, Reads
 from .model import Entry, Page, Site, Tag
 from .urls import Route
 
@@ -42,6 +42,7 @@ class Recorder:
         self.site = site
         self.reads: set[Read] = set()
         self.volatile = False  # read something that cannot be looked up again: never reuse
+        self.positions = Positions()  # where the templates' texts landed (literals.py)
 
     def template(self, name: str) -> None:
         self.reads.add(("template", name))
@@ -170,6 +171,9 @@ def entry_digest(entry: Entry) -> str:
     return hashlib.blake2b((text + entry.html).encode(), digest_size=16).hexdigest()
 
 
+_NONE: Mapping[str, str] = {}
+
+
 class SiteReader:
     """Looks recorded reads up again in a site, computing each value's digest once per build."""
 
@@ -231,10 +235,17 @@ class SiteReader:
             return f"error:{type(error).__name__}:{error}"
         return "unknown"
 
-    def still_holds(self, cached: CachedPage, fingerprint: str) -> bool:
+    def still_holds(
+        self, cached: CachedPage, fingerprint: str, spliced: Mapping[str, str] = _NONE
+    ) -> bool:
+        """Whether every read gives what it gave; `spliced` sets aside reads of templates (by
+        name) recorded with the given digest: edits of their texts alone (literals.py)."""
         if cached.fingerprint != fingerprint:
             return False
-        if not all(self.digest(read) == value for read, value in cached.reads):
+        if not all(
+            self.digest(read) == value or _set_aside(read, value, spliced)
+            for read, value in cached.reads
+        ):
             return False
         if cached.entries <= self._unchanged:  # the common case, checked at C speed
             return True
@@ -243,12 +254,16 @@ class SiteReader:
             for read, value in cached.entry_reads
         )
 
-    def holds_after_edits(self, cached: CachedPage, edited: frozenset[str]) -> bool:
+    def holds_after_edits(
+        self, cached: CachedPage, edited: frozenset[str], spliced: Mapping[str, str] = _NONE
+    ) -> bool:
         """Whether a page still holds in a site that is the last build's with the bodies of
         `edited` entries changed (patch.py). Every other read gives what it gave: values are
-        digested with entries by URL, never by body (see shape), and nothing else changed."""
+        digested with entries by URL, never by body (see shape), and nothing else changed.
+        `spliced` is as for still_holds."""
         for read, value in cached.reads:
-            if read[0] == "template" and self.digest(read) != value:
+            changed = read[0] == "template" and self.digest(read) != value
+            if changed and not _set_aside(read, value, spliced):
                 return False
         if cached.entries.isdisjoint(edited):
             return True
@@ -274,6 +289,10 @@ class SiteReader:
 
 
 _ABSENT = ("absent",)
+
+
+def _set_aside(read: Read, value: str, spliced: Mapping[str, str]) -> bool:
+    return read[0] == "template" and spliced.get(str(read[1])) == value
 
 
 def page_fingerprint(page: Page, settings: str) -> str:

@@ -1,0 +1,240 @@
+"""Edits to a layout's own text, applied to the last build's pages without rendering them again.
+
+Most edits to a base template change its markup, not its logic: a class name, a link in the
+footer, a comment. Every page uses the base template, so such an edit would render the whole
+site again, when each page differs from last time only where that text sits.
+
+So the compiled templates yield their own text as `Literal` strings (LiteralCodeGenerator), and
+a recorded render notes where in the page each one landed (`positions`). When a template
+changes, both versions are compiled to Python source: if they are the same but for their texts
+(`shape_of`), the template's logic is unchanged, and a page that read nothing else that changed
+gets the same values as before everywhere but at those positions. `splice` swaps the texts
+there, checking that each old text is where it was recorded.
+
+This holds only for a layout whose every text reaches the page directly (`pure_layouts`): text
+rendered inside a macro, a `{% set %}` block, `super()` or `self.block()` is joined into a
+value first, out of sight. Texts of other templates, and of layouts that fail the test, are
+never spliced: pages using them are rendered again.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from array import array
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+
+from .cache import Positions
+from .reuse import digest
+
+# The name of the tuple of texts in a compiled template's module.
+TEXTS = "_stride_texts"
+_MAX_INDEX = 0xFFFF  # a position packs a template's number and a text's index in 32 bits
+
+
+class Literal(str):
+    """A template's own text as a render yields it; it knows where it came from."""
+
+    template: str
+    slot: int  # its place in the template's TEXTS
+
+
+def literal_texts(texts: Iterable[str], template: str) -> tuple[Literal, ...]:
+    """The texts of a compiled template as Literals (render.py swaps them in on loading)."""
+    found = []
+    for index, text in enumerate(texts):
+        literal = Literal(text)
+        literal.template, literal.slot = template, index
+        found.append(literal)
+    return tuple(found)
+
+
+class LiteralCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with each run of text a template yields directly (not into a
+    buffer: a macro, a {% set %} or {% call %} block) taken from the module's TEXTS tuple."""
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        self._texts: list[str] = []
+        self._direct = False
+        super().visit_Template(node, frame)
+        self.writeline(f"{TEXTS} = {tuple(self._texts)!r}")
+
+    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
+        self._direct = frame.buffer is None
+        try:
+            super().visit_Output(node, frame)
+        finally:
+            self._direct = False
+
+    def _output_const_repr(self, group: Iterable[Any]) -> str:
+        text = "".join(map(str, group))
+        if not self._direct or len(self._texts) > _MAX_INDEX:
+            return repr(text)
+        self._texts.append(text)
+        return f"{TEXTS}[{len(self._texts) - 1}]"
+
+
+def positions(pieces: list[str], page_template: str) -> Positions:
+    """The positions of the Literals among the pieces of one render, joined in order.
+
+    The page's own template is left out: its texts are all in blocks that layouts place (or it
+    is a page of its own, like a feed), so it is never a layout of the page, and a page has
+    fewer positions to shift."""
+    numbers: dict[str, int] = {}
+    packed = array("I")
+    offset = 0
+    for piece in pieces:
+        if type(piece) is Literal and piece.template != page_template:
+            number = numbers.setdefault(piece.template, len(numbers))
+            if number > _MAX_INDEX:
+                return Positions()  # cannot be recorded: such a page is simply rendered
+            packed.append(offset)
+            packed.append(number << 16 | piece.slot)
+        # In bytes of UTF-8, as the page is written: a splice needs no decoding.
+        offset += len(piece) if piece.isascii() else len(piece.encode("utf-8"))
+    return Positions(tuple(numbers), packed.tobytes())
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateShape:
+    logic: str  # digest of the compiled source without its texts and line numbers
+    texts: tuple[str, ...]
+
+
+def shape_of(env: jinja2.Environment, source: str, name: str) -> TemplateShape | None:
+    """A template's logic and texts, or None if it does not compile."""
+    try:
+        code = env.compile(source, name, raw=True)
+    except jinja2.TemplateSyntaxError:
+        return None
+    logic: list[str] = []
+    texts: tuple[str, ...] = ()
+    for line in code.splitlines():
+        if line.startswith(f"{TEXTS} = "):
+            texts = ast.literal_eval(line.partition(" = ")[2])
+        elif not line.startswith("debug_info = "):  # template line numbers, for tracebacks
+            logic.append(line)
+    return TemplateShape(hashlib.sha256("\n".join(logic).encode()).hexdigest(), texts)
+
+
+def pure_layouts(env: jinja2.Environment, sources: Mapping[str, str]) -> frozenset[str]:
+    """Templates (of `sources`, by name) that are only ever extended, and whose every text
+    reaches the page directly.
+
+    A template reached by {% include %} or {% import %} may render inside a macro or a block of
+    {% set %}, and so may one that extends it; a block reached through super() or self renders
+    into a value. A template name that is not one of `sources` makes every template suspect.
+    """
+    extends: dict[str, set[str]] = {}  # template -> the templates that extend it
+    embedded: set[str] = set()  # included or imported somewhere
+    blocks: dict[str, set[str]] = {}
+    super_blocks: set[str] = set()
+    uses_self = False
+    for name, source in sources.items():
+        try:
+            tree = env.parse(source, name)
+        except jinja2.TemplateError:
+            return frozenset()
+        blocks[name] = {block.name for block in tree.find_all(nodes.Block)}
+        for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+            assert isinstance(node, nodes.Extends | nodes.Include | nodes.Import | nodes.FromImport)
+            target = node.template
+            if not (isinstance(target, nodes.Const) and target.value in sources):
+                return frozenset()  # a name computed at render time, or a file not parsed here
+            if isinstance(node, nodes.Extends):
+                extends.setdefault(target.value, set()).add(name)
+            else:
+                embedded.add(target.value)
+        for block in tree.find_all(nodes.Block):
+            for call in block.find_all(nodes.Call):
+                if isinstance(call.node, nodes.Name) and call.node.name == "super":
+                    super_blocks.add(block.name)
+        uses_self = uses_self or any(n.name == "self" for n in tree.find_all(nodes.Name))
+    return frozenset(
+        name
+        for name in extends
+        if not (_descendants(name, extends) | {name}) & embedded
+        and not blocks.get(name, set()) & super_blocks
+        and not (uses_self and blocks.get(name))
+    )
+
+
+def _descendants(name: str, extends: Mapping[str, set[str]]) -> set[str]:
+    found: set[str] = set()
+    todo = list(extends.get(name, ()))
+    while todo:
+        child = todo.pop()
+        if child not in found:
+            found.add(child)
+            todo.extend(extends.get(child, ()))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    """A layout whose texts alone changed: pages that read `before` can be spliced."""
+
+    before: str  # digest of the old source, as pages recorded it (reuse.py)
+    after: str  # digest of the new source
+    old: tuple[bytes, ...]  # its texts, in UTF-8
+    new: tuple[bytes, ...]
+
+
+def text_edits(
+    env: jinja2.Environment, before: Mapping[str, str], after: Mapping[str, str]
+) -> dict[str, TextEdit]:
+    """The pure layouts whose texts alone changed between two builds' template sources."""
+    changed = [name for name, source in after.items() if before.get(name, source) != source]
+    if not changed:
+        return {}
+    layouts = pure_layouts(env, after)
+    edits = {}
+    for name in changed:
+        if name not in layouts:
+            continue
+        old, new = shape_of(env, before[name], name), shape_of(env, after[name], name)
+        if old is not None and new is not None and old.logic == new.logic:
+            edits[name] = TextEdit(
+                digest(before[name]),
+                digest(after[name]),
+                tuple(text.encode("utf-8") for text in old.texts),
+                tuple(text.encode("utf-8") for text in new.texts),
+            )
+    return edits
+
+
+def splice(
+    text: bytes, where: Positions, edits: Mapping[str, TextEdit]
+) -> tuple[bytes, Positions] | None:
+    """The page with each edited template's texts replaced, and the new positions; None if a
+    recorded text is not where it was recorded (the page must then be rendered)."""
+    numbers = [edits.get(name) for name in where.templates]
+    packed = array("I")
+    packed.frombytes(where.packed)
+    moved = array("I")
+    pieces: list[bytes] = []
+    done = 0  # how much of the old text is in pieces
+    shift = 0  # how far the texts after `done` move
+    for at in range(0, len(packed), 2):
+        offset, code = packed[at], packed[at + 1]
+        edit = numbers[code >> 16]
+        moved.append(offset + shift)
+        moved.append(code)
+        if edit is None:
+            continue
+        index = code & _MAX_INDEX
+        old, new = edit.old[index], edit.new[index]
+        if not text.startswith(old, offset) or offset < done:
+            return None
+        pieces.append(text[done:offset])
+        pieces.append(new)
+        done = offset + len(old)
+        shift += len(new) - len(old)
+    pieces.append(text[done:])
+    return b"".join(pieces), Positions(where.templates, moved.tobytes())
