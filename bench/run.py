@@ -19,6 +19,7 @@ run it with the Python that has Stride's dependencies. Not part of the test suit
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime
 import json
 import os
@@ -137,6 +138,10 @@ def make_stride_project(work: Path) -> Path:
     shutil.copy(REPO / "build.py", project / "build.py")
     # A copy, not a link: the engine measured stays the same while the repository changes.
     shutil.copytree(REPO / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    # Compiled to bytecode once, as pip does for every installed package, the peers' included:
+    # a shell with PYTHONDONTWRITEBYTECODE set would otherwise compile Stride's source on
+    # every run (about 50 ms).
+    compileall.compile_dir(project / "src", quiet=1)
     shutil.copytree(REPO / "templates", project / "templates")  # edited by the template runs
     (project / "static").symlink_to(REPO / "static")
     # The section index lists every article on one page: far over the page-weight budget

@@ -82,7 +82,7 @@ class LastBuild:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: a slotted dataclass unpickles field by field, in Python
 class Positions:
     """Where a page's template texts sit (literals.py): offsets in the page's UTF-8 bytes, each
     with its template's number in `templates` (high 16 bits) and the text's index in that

@@ -7,7 +7,6 @@ of a warm build is byte-identical to a cold build of the same sources.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import hashlib
 import os
@@ -17,7 +16,15 @@ from dataclasses import dataclass
 from . import markdown
 from .assets import Assets
 from .audit import audit_pages
-from .cache import BuildCache, CachedPage, LastBuild, Positions, Reads, manifest_digest
+from .cache import (
+    BuildCache,
+    CachedPage,
+    LastBuild,
+    Positions,
+    Read,
+    Reads,
+    manifest_digest,
+)
 from .config import BuildOptions
 from .content import Document, parse_document
 from .errors import BuildError, Problem
@@ -203,7 +210,11 @@ def render_changed(
         entry_digests = reader.entries
     elif record and edited is not None:
         reader = SiteReader(site, _template_source(env))
-        checks = _check_after_edits(site, assets, cache, reader, (edited, set_aside))
+        # The same sources as last time: no page's reads of templates need looking at.
+        same = bool(templates) and templates == cache.templates
+        checks = _check_after_edits(
+            site, assets, cache, reader, (edited, set_aside), same_templates=same
+        )
         by_url = {entry.url: entry for entry in site.entries if entry.url in edited}
         entry_digests = {**cache.entries, **{url: entry_digest(by_url[url]) for url in edited}}
     files: dict[str, Written] = {}
@@ -212,15 +223,15 @@ def render_changed(
     to_splice: list[tuple[Page, CachedPage]] = []
     for index, page in enumerate(site.pages):
         fingerprint, verdict = checks[index] if checks else ("", RENDER)
-        cached = cache.pages.get(str(page.route.output))
         output = str(page.route.output)
+        cached = cache.pages.get(output)
         if verdict == RENDER or cached is None or previous.sha256(output) != cached.sha256:
             fresh.append((page, fingerprint))
         elif verdict == SPLICE:
             to_splice.append((page, cached))
         else:
             files[page.route.url] = KeptFile(page.route.output, cached.sha256)
-            pages[str(page.route.output)] = cached
+            pages[output] = cached
 
     problems: list[Problem] = []
     spliced = _splice_pages(assets, site, to_splice, edits, previous)
@@ -255,9 +266,13 @@ def render_changed(
 
 
 def _template_sources(env: Environment) -> dict[str, str]:
-    """Every template's source, by name: the next build compares its own with them."""
+    """Every template's source, by name: the next build compares its own with them. Empty
+    when the templates folder holds other files, which a template might include."""
     source = _template_source(env)
-    return {name: source(name) for name in env.list_templates(extensions=TEMPLATE_EXTENSIONS)}
+    names = env.list_templates()
+    if not all(name.endswith(tuple(f".{ext}" for ext in TEMPLATE_EXTENSIONS)) for name in names):
+        return {}
+    return {name: source(name) for name in names}
 
 
 def _splice_pages(
@@ -274,10 +289,12 @@ def _splice_pages(
     ]
     budget = site.config.page_weight_budget_kb
 
+    # Plain values, not dataclasses, come back from the workers: they unpickle several times
+    # faster, and the page and its record are here already.
     def splice_share(
         share: Sequence[tuple[Page, CachedPage]],
-    ) -> list[tuple[OutputFile, CachedPage, list[Problem]] | None]:
-        spliced: list[tuple[OutputFile, CachedPage, list[Problem]] | None] = []
+    ) -> list[tuple[bytes, str, bytes, list[Problem]] | None]:
+        spliced: list[tuple[bytes, str, bytes, list[Problem]] | None] = []
         for page, cached in share:
             # Its bytes are as recorded: the output's manifest says so (PreviousOutput).
             data = previous.data(str(page.route.output))
@@ -290,20 +307,32 @@ def _splice_pages(
                 continue
             output_file = OutputFile(page.route.output, done[0])
             problems, _ = audit_pages([output_file], page_assets, budget)
-            reads = tuple(
-                (read, edits[str(read[1])].after)
-                if read[0] == "template" and read[1] in edits
-                else (read, value)
-                for read, value in cached.reads
-            )
-            record_next = dataclasses.replace(
-                cached, reads=reads, sha256=output_file.sha256, positions=done[1]
-            )
-            spliced.append((output_file, record_next, problems))
+            spliced.append((done[0], output_file.sha256, done[1].packed, problems))
         return spliced
 
     workers = worker_count() if len(pages) >= PARALLEL_MIN_PAGES else 1
-    return map_in_shares(splice_share, pages, workers=workers)
+    swapped: dict[tuple[Read, str], tuple[Read, str]] = {
+        (("template", name), edit.before): (("template", name), edit.after)
+        for name, edit in edits.items()
+    }
+    made: list[tuple[OutputFile, CachedPage, list[Problem]] | None] = []
+    for (page, cached), done in zip(
+        pages, map_in_shares(splice_share, pages, workers=workers), strict=True
+    ):
+        if done is None:
+            made.append(None)
+            continue
+        data, sha256, packed, problems = done
+        record_next = CachedPage(
+            cached.fingerprint,
+            tuple([swapped.get(pair, pair) for pair in cached.reads]),
+            cached.entry_reads,
+            cached.entries,
+            sha256,
+            Positions(cached.positions.templates, packed),
+        )
+        made.append((OutputFile(page.route.output, data, sha256), record_next, problems))
+    return made
 
 
 def _template_source(env: Environment) -> Callable[[str], str]:
@@ -355,11 +384,14 @@ def _check_after_edits(
     cache: BuildCache,
     reader: SiteReader,
     edits: tuple[frozenset[str], Mapping[str, str]],
+    *,
+    same_templates: bool,
 ) -> list[tuple[str, str]]:
     """Like _check_pages, for a site patched with edited bodies: every page is the last build's
     page, so its fingerprint is as recorded, and only reads of templates and of the edited
     entries can give another value (see SiteReader.holds_after_edits)."""
     edited, spliced = edits
+    changed = not same_templates
     checked = []
     for page in site.pages:
         cached = cache.pages.get(str(page.route.output))
@@ -367,7 +399,7 @@ def _check_after_edits(
             checked.append((page_fingerprint(page, _settings(site, assets)), RENDER))
             continue
         verdict = RENDER
-        if reader.holds_after_edits(cached, edited):
+        if reader.holds_after_edits(cached, edited, templates_changed=changed):
             verdict = KEEP
         elif (
             spliced

@@ -255,13 +255,19 @@ class SiteReader:
         )
 
     def holds_after_edits(
-        self, cached: CachedPage, edited: frozenset[str], spliced: Mapping[str, str] = _NONE
+        self,
+        cached: CachedPage,
+        edited: frozenset[str],
+        spliced: Mapping[str, str] = _NONE,
+        *,
+        templates_changed: bool = True,
     ) -> bool:
         """Whether a page still holds in a site that is the last build's with the bodies of
         `edited` entries changed (patch.py). Every other read gives what it gave: values are
         digested with entries by URL, never by body (see shape), and nothing else changed.
-        `spliced` is as for still_holds."""
-        for read, value in cached.reads:
+        `spliced` is as for still_holds; without `templates_changed`, reads of templates are
+        known to hold."""
+        for read, value in cached.reads if templates_changed else ():
             changed = read[0] == "template" and self.digest(read) != value
             if changed and not _set_aside(read, value, spliced):
                 return False
