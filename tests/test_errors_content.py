@@ -256,6 +256,24 @@ def test_a_file_name_that_leaves_nothing_for_the_url(tmp_path: Path) -> None:
     )
 
 
+def test_names_too_long_for_a_folder_on_disk_are_refused(tmp_path: Path) -> None:
+    long = "a-" * 120 + "z"  # 241 characters: valid, but too long for a folder name
+    files = {
+        "articles/a.md": article(extra=f"slug: {long}"),
+        f"articles/{long}.md": article(),
+        "articles/b.md": article(extra=f"tags: [{long.replace('-', ' ')}]"),
+    }
+    assert report(tmp_path, files) == (
+        f"articles/{long}.md:1:1: file name '{long[:40]}...' is too long for a URL name"
+        " (over 200)\n"
+        "    hint: rename the file with a shorter name, or add a shorter 'slug' field\n"
+        "articles/a.md:5:1: slug is 241 characters long; the limit is 200\n"
+        "    hint: shorten the slug\n"
+        f"articles/b.md:5:8: tag '{long.replace('-', ' ')[:40]}...' is too long for a URL name\n"
+        "    hint: use words, digits and spaces, e.g. tags: [strength]"
+    )
+
+
 def test_tags_with_separators_or_nothing_left_are_located_at_the_tag(tmp_path: Path) -> None:
     tags = "tags:\n  - a/b\n  - '..'\n  - ok\n  - '!!!'\n  - 'x\\y'"
     hint = "\n    hint: use words, digits and spaces, e.g. tags: [strength]"

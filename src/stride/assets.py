@@ -21,7 +21,7 @@ FINGERPRINTED = (".css", ".js")
 
 @dataclass(frozen=True, slots=True)
 class StaticFile:
-    output: PurePosixPath
+    output: str  # as Route.output
     data: bytes
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from .errors import Problem
-from .output import OutputFile
+from .output import OutputFile, suffix
 
 _SCRIPT_TAG = re.compile(rb"<script\b", re.IGNORECASE)
 # The script tags templates write: an external file, or a JSON-LD data block.
@@ -85,7 +85,7 @@ def audit_pages(
     assets_compressed: int | None = None
     budget = budget_kb * 1024
     for output_file in files:
-        if output_file.path.suffix != ".html":
+        if suffix(output_file.path) != ".html":
             continue
         path = f"site/{output_file.path}"
         problems += _csp_problems(path, output_file.data)

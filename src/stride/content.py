@@ -17,7 +17,7 @@ from .errors import Problem, did_you_mean
 from .limits import MAX_FRONT_MATTER_BYTES
 from .schema import TYPES_BY_SECTION, CommonMeta, ContentType
 from .sources import SourceFile
-from .urls import is_valid_slug, normalise_tag, slugify
+from .urls import MAX_SLUG_LENGTH, is_valid_slug, normalise_tag, slugify
 from .validate import RecordReader
 
 FENCE = "---"
@@ -223,6 +223,8 @@ def _check_tags(reader: RecordReader, mapping: yaml.Node) -> None:
                 message = f"tag '{name}' holds '/', '\\' or '..', which cannot be in a URL"
             elif not slugify(name):
                 message = f"tag '{name}' leaves nothing to use as a URL name"
+            elif len(slugify(name)) > MAX_SLUG_LENGTH:
+                message = f"tag '{name[:40]}...' is too long for a URL name"
             else:
                 continue
             reader.problem_at(item, message, "use words, digits and spaces, e.g. tags: [strength]")
@@ -237,6 +239,10 @@ def _slug_for(source: str, meta: CommonMeta, reader: RecordReader, node: yaml.No
             )
             reader.problem_at_key(node, "slug", f"slug '{meta.slug}' is not a valid URL name", hint)
             return None
+        if len(meta.slug) > MAX_SLUG_LENGTH:
+            message = f"slug is {len(meta.slug)} characters long; the limit is {MAX_SLUG_LENGTH}"
+            reader.problem_at_key(node, "slug", message, "shorten the slug")
+            return None
         return meta.slug
     stem = source.rsplit("/", 1)[-1].removesuffix(".md")
     slug = slugify(stem)
@@ -245,6 +251,13 @@ def _slug_for(source: str, meta: CommonMeta, reader: RecordReader, node: yaml.No
             None,
             f"file name '{stem}' leaves nothing to use as a URL name",
             "rename the file with letters or digits, or add a 'slug' field",
+        )
+        return None
+    if len(slug) > MAX_SLUG_LENGTH:
+        reader.problem_at(
+            None,
+            f"file name '{stem[:40]}...' is too long for a URL name (over {MAX_SLUG_LENGTH})",
+            "rename the file with a shorter name, or add a shorter 'slug' field",
         )
         return None
     return slug

@@ -31,7 +31,7 @@ from .errors import BuildError, Problem
 from .literals import TextEdit, splice, text_edits
 from .markdown import RenderedBody
 from .model import Entry, Page, Site, is_published
-from .output import DiskOutput, KeptFile, MemoryOutput, OutputFile, Written
+from .output import DiskOutput, KeptFile, MemoryOutput, OutputFile, Written, suffix
 from .parallel import map_in_shares, worker_count
 from .render import TEMPLATE_EXTENSIONS, Environment, render_pages, unique_problems
 from .reuse import Recorder, SiteReader, digest, entry_digest, page_fingerprint
@@ -223,7 +223,7 @@ def render_changed(
     to_splice: list[tuple[Page, CachedPage]] = []
     for index, page in enumerate(site.pages):
         fingerprint, verdict = checks[index] if checks else ("", RENDER)
-        output = str(page.route.output)
+        output = page.route.output
         cached = cache.pages.get(output)
         if verdict == RENDER or cached is None or previous.sha256(output) != cached.sha256:
             fresh.append((page, fingerprint))
@@ -239,7 +239,7 @@ def render_changed(
         if made is None:  # its texts are not where it recorded them: rendered below
             fresh.append((page, cached.fingerprint))
             continue
-        files[page.route.url], pages[str(page.route.output)], audit_problems = made
+        files[page.route.url], pages[page.route.output], audit_problems = made
         problems += audit_problems
     static: list[Written] = [OutputFile(f.output, f.data) for f in assets.files]
     outcomes = _render_pages(site, assets, env, [page for page, _ in fresh], record=record)
@@ -250,7 +250,7 @@ def render_changed(
         files[page.route.url] = outcome.file
         if outcome.reads is not None:
             sha256 = outcome.file.sha256
-            pages[str(page.route.output)] = CachedPage(
+            pages[page.route.output] = CachedPage(
                 fingerprint, *outcome.reads, sha256, outcome.positions
             )
     ordered = [files[page.route.url] for page in site.pages if page.route.url in files]
@@ -285,7 +285,7 @@ def _splice_pages(
     """The last build's pages with the edited templates' texts spliced in (literals.py), and
     audited again; None for a page whose texts are not where it recorded them."""
     page_assets = [
-        OutputFile(f.output, f.data) for f in assets.files if f.output.suffix in (".css", ".js")
+        OutputFile(f.output, f.data) for f in assets.files if suffix(f.output) in (".css", ".js")
     ]
     budget = site.config.page_weight_budget_kb
 
@@ -297,7 +297,7 @@ def _splice_pages(
         spliced: list[tuple[bytes, str, bytes, list[Problem]] | None] = []
         for page, cached in share:
             # Its bytes are as recorded: the output's manifest says so (PreviousOutput).
-            data = previous.data(str(page.route.output))
+            data = previous.data(page.route.output)
             done = None
             # The page's own template has no positions (literals.positions).
             if data is not None and page.template not in edits:
@@ -355,7 +355,7 @@ def _check_pages(
         checked = []
         for page in share:
             fingerprint = page_fingerprint(page, settings)
-            cached = cache.pages.get(str(page.route.output))
+            cached = cache.pages.get(page.route.output)
             verdict = RENDER
             if cached is not None and reader.still_holds(cached, fingerprint):
                 verdict = KEEP
@@ -394,7 +394,7 @@ def _check_after_edits(
     changed = not same_templates
     checked = []
     for page in site.pages:
-        cached = cache.pages.get(str(page.route.output))
+        cached = cache.pages.get(page.route.output)
         if cached is None:
             checked.append((page_fingerprint(page, _settings(site, assets)), RENDER))
             continue
@@ -416,7 +416,7 @@ def _render_pages(
 ) -> list[_Outcome]:
     """Render and audit pages, on every core when there are enough, recording what each read."""
     page_assets = [
-        OutputFile(f.output, f.data) for f in assets.files if f.output.suffix in (".css", ".js")
+        OutputFile(f.output, f.data) for f in assets.files if suffix(f.output) in (".css", ".js")
     ]
 
     # One reader per process, made on its first run: it shares what its pages read between them.
@@ -467,7 +467,7 @@ def summarise(
         next_publication(documents, options),
         tuple((w.path, w.line, w.column, w.message, w.hint) for w in warnings),
         len(files),
-        sum(1 for f in files if f.path.suffix == ".html"),
+        sum(1 for f in files if suffix(f.path) == ".html"),
         tuple((f.source, f.status, f.digest) for f in sources[0]),
         sources[1],
         setup,

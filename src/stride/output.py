@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .errors import OutputError, Problem
 
@@ -32,7 +32,7 @@ MANIFEST = ".stride-manifest.json"
 
 @dataclass(frozen=True, slots=True)
 class OutputFile:
-    path: PurePosixPath  # relative to the output folder
+    path: str  # relative POSIX path inside the output folder (see checked_path)
     data: bytes
     # Hashed where the file is made: pages are rendered in worker processes, which then hash
     # them in parallel rather than leaving a hundred megabytes to the parent.
@@ -47,7 +47,7 @@ class OutputFile:
 class KeptFile:
     """A file the current output already holds with these bytes: linked, never read again."""
 
-    path: PurePosixPath
+    path: str
     sha256: str
 
 
@@ -81,16 +81,24 @@ class UnsafePath(OutputError):
     """An output path that would land outside the output folder."""
 
 
-def checked_path(path: PurePosixPath) -> PurePosixPath:
-    """Refuse any path that could escape the output folder, whatever a slug or name holds."""
-    parts = path.parts
-    if path.is_absolute() or not parts or any(p in ("", ".", "..") or "\\" in p for p in parts):
+def checked_path(path: str) -> str:
+    """Refuse any path that could escape the output folder, whatever a slug or name holds:
+    an output path is relative, with '/' between names and nothing empty, '.' or '..'."""
+    parts = path.split("/")
+    if any(p in ("", ".", "..") or "\\" in p or "\0" in p for p in parts):
         raise UnsafePath(f"refusing to write outside the output folder: {path}")
     return path
 
 
+def suffix(path: str) -> str:
+    """The extension of an output path, with its dot ('.html'), or ''."""
+    name = path.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[dot:] if dot > 0 else ""
+
+
 def manifest_of(files: Iterable[Written]) -> dict[str, str]:
-    return {str(f.path): f.sha256 for f in files}
+    return {f.path: f.sha256 for f in files}
 
 
 def compare(old: Mapping[str, str], new: Mapping[str, str]) -> Changes:
@@ -110,10 +118,7 @@ class MemoryOutput:
     def write(self, files: Iterable[Written], previous: Path | None = None) -> Changes:
         files = list(files)
         _check_unique(files)
-        new = {
-            str(f.path): self.files[str(f.path)] if isinstance(f, KeptFile) else f.data
-            for f in files
-        }
+        new = {f.path: self.files[f.path] if isinstance(f, KeptFile) else f.data for f in files}
         changes = compare(
             {path: hashlib.sha256(data).hexdigest() for path, data in self.files.items()},
             {path: hashlib.sha256(data).hexdigest() for path, data in new.items()},
@@ -151,7 +156,7 @@ class DiskOutput:
         small change costs a few files, not thousands of links. Without it, or when it does not
         hold what its manifest says, staging starts empty.
         """
-        files = sorted(files, key=lambda f: f.path.parts)  # as by path, without pathlib's __lt__
+        files = sorted(files, key=lambda f: f.path.split("/"))  # folder by folder
         _check_unique(files)
         previous = previous if previous and _same_device(previous.parent, self.folder) else None
         with self._locked():
@@ -167,7 +172,7 @@ class DiskOutput:
             for path in staged.keys() - new.keys():
                 _remove_file(self.staging, path)
             for f in files:
-                path = str(f.path)
+                path = f.path
                 if staged.get(path) != new[path]:
                     self._stage(f, replace=path in staged, reuse=old.get(path) == new[path])
             manifest = json.dumps(new, indent=0, sort_keys=True).encode()
@@ -316,9 +321,7 @@ def _write_new(path: str, data: bytes) -> None:
         os.close(handle)
 
 
-def shadowed_pages(
-    pages: Iterable[PurePosixPath], static: Iterable[PurePosixPath]
-) -> list[Problem]:
+def shadowed_pages(pages: Iterable[str], static: Iterable[str]) -> list[Problem]:
     """Static files at a page's path, found before rendering so that `check` reports them too."""
     page_paths = set(pages)
     return [
@@ -338,7 +341,7 @@ def _check_unique(files: Sequence[Written]) -> None:
     """Every path once: a static file and a page at one path would silently overwrite."""
     for f in files:
         checked_path(f.path)
-    paths = [str(f.path) for f in files]
+    paths = [f.path for f in files]
     twice = sorted({path for path, count in Counter(paths).items() if count > 1})
     if twice:
         raise OutputError(

@@ -25,7 +25,7 @@ from .cache import (
 )
 from .config import ProjectPaths, SiteConfig, load_config
 from .errors import BuildError, Problem
-from .output import Changes, DiskOutput, MemoryOutput, Written, shadowed_pages
+from .output import Changes, DiskOutput, MemoryOutput, Written, shadowed_pages, suffix
 from .sources import SourceFile, walk_sources
 
 if TYPE_CHECKING:
@@ -234,7 +234,7 @@ def describe(config: SiteConfig, result: BuildResult) -> str:
             f"({result.unchanged.pages} pages, {result.unchanged.files} files, "
             f"checked in {result.seconds:.2f} s)"
         )
-    pages = sum(1 for f in result.files if f.path.suffix == ".html")
+    pages = sum(1 for f in result.files if suffix(f.path) == ".html")
     text = f"{config.title}: {pages} pages, {len(result.files)} files in {result.seconds:.2f} s"
     if result.changes is not None:
         text += f" ({result.changes.summary()})"

@@ -6,7 +6,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import PurePosixPath
+
+# A slug is a folder name on disk, where most file systems allow 255 bytes; slugs are ASCII,
+# and this leaves room for the build's own names beside it.
+MAX_SLUG_LENGTH = 200
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _VALID_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -17,7 +20,9 @@ class Route:
     """Where a page lives: its site-absolute URL and its file inside the output folder."""
 
     url: str
-    output: PurePosixPath
+    # A plain string, like the paths of output files: thousands are made, pickled and compared
+    # each build, and pathlib objects cost several times more for all of that.
+    output: str  # the file's relative POSIX path inside the output folder
 
     def absolute(self, origin: str) -> str:
         return origin + self.url
@@ -44,7 +49,7 @@ def _page(url: str) -> Route:
     relative = url.lstrip("/")
     if url.endswith("/"):
         relative += "index.html"
-    return Route(url, PurePosixPath(relative))
+    return Route(url, relative)
 
 
 def home() -> Route:
