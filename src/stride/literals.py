@@ -182,8 +182,14 @@ class TextEdit:
 
     before: str  # digest of the old source, as pages recorded it (reuse.py)
     after: str  # digest of the new source
-    old: tuple[bytes, ...]  # its texts, in UTF-8
-    new: tuple[bytes, ...]
+    changed: Mapping[int, tuple[bytes, bytes]]  # the texts that differ, by index: old, new
+
+    @classmethod
+    def of(cls, before: str, after: str, old: Iterable[str], new: Iterable[str]) -> TextEdit:
+        """The edit from one version's texts to the other's (in UTF-8, as pages are written)."""
+        pairs = enumerate(zip(old, new, strict=True))
+        changed = {index: (a.encode(), b.encode()) for index, (a, b) in pairs if a != b}
+        return cls(before, after, changed)
 
 
 def text_edits(
@@ -200,11 +206,8 @@ def text_edits(
             continue
         old, new = shape_of(env, before[name], name), shape_of(env, after[name], name)
         if old is not None and new is not None and old.logic == new.logic:
-            edits[name] = TextEdit(
-                digest(before[name]),
-                digest(after[name]),
-                tuple(text.encode("utf-8") for text in old.texts),
-                tuple(text.encode("utf-8") for text in new.texts),
+            edits[name] = TextEdit.of(
+                digest(before[name]), digest(after[name]), old.texts, new.texts
             )
     return edits
 
@@ -213,28 +216,31 @@ def splice(
     text: bytes, where: Positions, edits: Mapping[str, TextEdit]
 ) -> tuple[bytes, Positions] | None:
     """The page with each edited template's texts replaced, and the new positions; None if a
-    recorded text is not where it was recorded (the page must then be rendered)."""
-    numbers = [edits.get(name) for name in where.templates]
+    text that changed is not where it was recorded (the page must then be rendered)."""
+    # By the page's template numbers: the texts that differ, by index (most texts of an edited
+    # template are as they were, and are left in place).
+    table = [edits[name].changed if name in edits else None for name in where.templates]
     packed = array("I")
     packed.frombytes(where.packed)
-    moved = array("I")
     pieces: list[bytes] = []
     done = 0  # how much of the old text is in pieces
     shift = 0  # how far the texts after `done` move
     for at in range(0, len(packed), 2):
         offset, code = packed[at], packed[at + 1]
-        edit = numbers[code >> 16]
-        moved.append(offset + shift)
-        moved.append(code)
-        if edit is None:
+        if shift:
+            packed[at] = offset + shift
+        changed = table[code >> 16]
+        if not changed:
             continue
-        index = code & _MAX_INDEX
-        old, new = edit.old[index], edit.new[index]
-        if not text.startswith(old, offset) or offset < done:
+        pair = changed.get(code & _MAX_INDEX)
+        if pair is None:
+            continue
+        old, new = pair
+        if offset < done or not text.startswith(old, offset):
             return None
         pieces.append(text[done:offset])
         pieces.append(new)
         done = offset + len(old)
         shift += len(new) - len(old)
     pieces.append(text[done:])
-    return b"".join(pieces), Positions(where.templates, moved.tobytes())
+    return b"".join(pieces), Positions(where.templates, packed.tobytes())
