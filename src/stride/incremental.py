@@ -21,19 +21,19 @@ from .cache import (
     CachedPage,
     LastBuild,
     Positions,
-    Read,
     Reads,
     manifest_digest,
 )
 from .config import BuildOptions
 from .content import Document, parse_document
 from .errors import BuildError, Problem
-from .literals import TextEdit, splice, text_edits
+from .layout_edits import splice_pages, template_sources
+from .literals import text_edits
 from .markdown import RenderedBody
 from .model import Entry, Page, Site, is_published
 from .output import DiskOutput, KeptFile, MemoryOutput, OutputFile, Written, suffix
 from .parallel import map_in_shares, worker_count
-from .render import TEMPLATE_EXTENSIONS, Environment, render_pages, unique_problems
+from .render import Environment, render_pages, unique_problems
 from .reuse import Recorder, SiteReader, digest, entry_digest, page_fingerprint
 from .sources import UNREADABLE_HINT, SourceFile
 
@@ -201,7 +201,7 @@ def render_changed(
     """
     checks: list[tuple[str, str]] | None = None  # None: render every page
     entry_digests: Mapping[str, str] = {}
-    templates = _template_sources(env) if record else {}
+    templates = template_sources(env) if record else {}
     edits = text_edits(env, cache.templates, templates) if record and cache.pages else {}
     set_aside = {name: edit.before for name, edit in edits.items()}
     if record and edited is None:
@@ -234,7 +234,8 @@ def render_changed(
             pages[output] = cached
 
     problems: list[Problem] = []
-    spliced = _splice_pages(assets, site, to_splice, edits, previous)
+    workers = worker_count() if len(to_splice) >= PARALLEL_MIN_PAGES else 1
+    spliced = splice_pages(assets, site, to_splice, edits, (previous.data, workers))
     for (page, cached), made in zip(to_splice, spliced, strict=True):
         if made is None:  # its texts are not where it recorded them: rendered below
             fresh.append((page, cached.fingerprint))
@@ -263,76 +264,6 @@ def render_changed(
         sum(1 for made in spliced if made is not None),
         templates,
     )
-
-
-def _template_sources(env: Environment) -> dict[str, str]:
-    """Every template's source, by name: the next build compares its own with them. Empty
-    when the templates folder holds other files, which a template might include."""
-    source = _template_source(env)
-    names = env.list_templates()
-    if not all(name.endswith(tuple(f".{ext}" for ext in TEMPLATE_EXTENSIONS)) for name in names):
-        return {}
-    return {name: source(name) for name in names}
-
-
-def _splice_pages(
-    assets: Assets,
-    site: Site,
-    pages: Sequence[tuple[Page, CachedPage]],
-    edits: Mapping[str, TextEdit],
-    previous: PreviousOutput,
-) -> list[tuple[OutputFile, CachedPage, list[Problem]] | None]:
-    """The last build's pages with the edited templates' texts spliced in (literals.py), and
-    audited again; None for a page whose texts are not where it recorded them."""
-    page_assets = [
-        OutputFile(f.output, f.data) for f in assets.files if suffix(f.output) in (".css", ".js")
-    ]
-    budget = site.config.page_weight_budget_kb
-
-    # Plain values, not dataclasses, come back from the workers: they unpickle several times
-    # faster, and the page and its record are here already.
-    def splice_share(
-        share: Sequence[tuple[Page, CachedPage]],
-    ) -> list[tuple[bytes, str, bytes, list[Problem]] | None]:
-        spliced: list[tuple[bytes, str, bytes, list[Problem]] | None] = []
-        for page, cached in share:
-            # Its bytes are as recorded: the output's manifest says so (PreviousOutput).
-            data = previous.data(page.route.output)
-            done = None
-            # The page's own template has no positions (literals.positions).
-            if data is not None and page.template not in edits:
-                done = splice(data, cached.positions, edits)
-            if done is None:
-                spliced.append(None)
-                continue
-            output_file = OutputFile(page.route.output, done[0])
-            problems, _ = audit_pages([output_file], page_assets, budget)
-            spliced.append((done[0], output_file.sha256, done[1].packed, problems))
-        return spliced
-
-    workers = worker_count() if len(pages) >= PARALLEL_MIN_PAGES else 1
-    swapped: dict[tuple[Read, str], tuple[Read, str]] = {
-        (("template", name), edit.before): (("template", name), edit.after)
-        for name, edit in edits.items()
-    }
-    made: list[tuple[OutputFile, CachedPage, list[Problem]] | None] = []
-    for (page, cached), done in zip(
-        pages, map_in_shares(splice_share, pages, workers=workers), strict=True
-    ):
-        if done is None:
-            made.append(None)
-            continue
-        data, sha256, packed, problems = done
-        record_next = CachedPage(
-            cached.fingerprint,
-            tuple([swapped.get(pair, pair) for pair in cached.reads]),
-            cached.entry_reads,
-            cached.entries,
-            sha256,
-            Positions(cached.positions.templates, packed),
-        )
-        made.append((OutputFile(page.route.output, data, sha256), record_next, problems))
-    return made
 
 
 def _template_source(env: Environment) -> Callable[[str], str]:

@@ -1,0 +1,95 @@
+"""The last build's pages, with edits of their layouts' texts spliced in (see literals.py).
+
+The build finds which templates changed by comparing every template's source with the last
+build's, and literals.text_edits tells which of those changes are texts alone. The pages that
+read nothing else that changed are made here from the last build's output, on every core, and
+audited again like any rendered page (a new text may break the CSP as a new template would).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from .assets import Assets
+from .audit import audit_pages
+from .cache import CachedPage, Positions, Read
+from .errors import Problem
+from .literals import TextEdit, splice
+from .model import Page, Site
+from .output import OutputFile, suffix
+from .parallel import map_in_shares
+from .render import TEMPLATE_EXTENSIONS, Environment
+
+Spliced = tuple[OutputFile, CachedPage, list[Problem]]
+
+
+def template_sources(env: Environment) -> dict[str, str]:
+    """Every template's source, by name: the next build compares its own with them. Empty
+    when the templates folder holds other files, which a template might include."""
+    names = env.list_templates()
+    if not all(name.endswith(tuple(f".{ext}" for ext in TEMPLATE_EXTENSIONS)) for name in names):
+        return {}
+    assert env.loader is not None
+    return {name: env.loader.get_source(env, name)[0] for name in names}
+
+
+def splice_pages(
+    assets: Assets,
+    site: Site,
+    pages: Sequence[tuple[Page, CachedPage]],
+    edits: Mapping[str, TextEdit],
+    previous: tuple[Callable[[str], bytes | None], int],
+) -> list[Spliced | None]:
+    """Each page (with its record) made from the last build's output: the bytes, the record
+    for the next build, and what the audit found; None for a page whose texts are not where
+    it recorded them. `previous` reads a file of the last output, and says how many processes
+    to spread the work over."""
+    read_previous, workers = previous
+    page_assets = [
+        OutputFile(f.output, f.data) for f in assets.files if suffix(f.output) in (".css", ".js")
+    ]
+    budget = site.config.page_weight_budget_kb
+
+    # Plain values, not dataclasses, come back from the workers: they unpickle several times
+    # faster, and the page and its record are here already.
+    def splice_share(
+        share: Sequence[tuple[Page, CachedPage]],
+    ) -> list[tuple[bytes, str, bytes, list[Problem]] | None]:
+        spliced: list[tuple[bytes, str, bytes, list[Problem]] | None] = []
+        for page, cached in share:
+            # Its bytes are as recorded: the output's manifest says so (like a kept page's).
+            data = read_previous(page.route.output)
+            done = None
+            # The page's own template has no positions (literals.positions).
+            if data is not None and page.template not in edits:
+                done = splice(data, cached.positions, edits)
+            if done is None:
+                spliced.append(None)
+                continue
+            output_file = OutputFile(page.route.output, done[0])
+            problems, _ = audit_pages([output_file], page_assets, budget)
+            spliced.append((done[0], output_file.sha256, done[1].packed, problems))
+        return spliced
+
+    swapped: dict[tuple[Read, str], tuple[Read, str]] = {
+        (("template", name), edit.before): (("template", name), edit.after)
+        for name, edit in edits.items()
+    }
+    made: list[Spliced | None] = []
+    for (page, cached), done in zip(
+        pages, map_in_shares(splice_share, pages, workers=workers), strict=True
+    ):
+        if done is None:
+            made.append(None)
+            continue
+        data, sha256, packed, problems = done
+        record_next = CachedPage(
+            cached.fingerprint,
+            tuple([swapped.get(pair, pair) for pair in cached.reads]),  # the new template
+            cached.entry_reads,
+            cached.entries,
+            sha256,
+            Positions(cached.positions.templates, packed),
+        )
+        made.append((OutputFile(page.route.output, data, sha256), record_next, problems))
+    return made
