@@ -85,7 +85,14 @@ def splice_pages(
         data, sha256, packed, problems = done
         record_next = CachedPage(
             cached.fingerprint,
-            tuple([swapped.get(pair, pair) for pair in cached.reads]),  # the new template
+            # The edited templates' reads, with their new digest; checking the kind first
+            # spares hashing every other read (a tuple's hash is never kept).
+            tuple(
+                [
+                    swapped.get(pair, pair) if pair[0][0] == "template" else pair
+                    for pair in cached.reads
+                ]
+            ),
             cached.entry_reads,
             cached.entries,
             sha256,
