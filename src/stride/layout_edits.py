@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from .assets import Assets
 from .audit import audit_pages
-from .cache import CachedPage, Positions, Read
+from .cache import CachedPage, Positions, Read, Reads
 from .errors import Problem
 from .literals import TextEdit, splice
 from .model import Page, Site
@@ -21,6 +21,9 @@ from .parallel import map_in_shares
 from .render import TEMPLATE_EXTENSIONS, Environment
 
 Spliced = tuple[OutputFile, CachedPage, list[Problem]]
+# What a worker sends back for a page: its bytes, their hash, its positions, its reads, and
+# what the audit found.
+_Made = tuple[bytes, str, bytes, Reads, list[Problem]]
 
 
 def template_sources(env: Environment) -> dict[str, str]:
@@ -50,12 +53,16 @@ def splice_pages(
     ]
     budget = site.config.page_weight_budget_kb
 
+    swapped: dict[tuple[Read, str], tuple[Read, str]] = {
+        (("template", name), edit.before): (("template", name), edit.after)
+        for name, edit in edits.items()
+    }
+
     # Plain values, not dataclasses, come back from the workers: they unpickle several times
-    # faster, and the page and its record are here already.
-    def splice_share(
-        share: Sequence[tuple[Page, CachedPage]],
-    ) -> list[tuple[bytes, str, bytes, list[Problem]] | None]:
-        spliced: list[tuple[bytes, str, bytes, list[Problem]] | None] = []
+    # faster, and the page and its record are here already. The reads go back too: their
+    # pairs are shared between pages, so each crosses once and then as a reference.
+    def splice_share(share: Sequence[tuple[Page, CachedPage]]) -> list[_Made | None]:
+        spliced: list[_Made | None] = []
         for page, cached in share:
             # Its bytes are as recorded: the output's manifest says so (like a kept page's).
             data = read_previous(page.route.output)
@@ -68,13 +75,17 @@ def splice_pages(
                 continue
             output_file = OutputFile(page.route.output, done[0])
             problems, _ = audit_pages([output_file], page_assets, budget)
-            spliced.append((done[0], output_file.sha256, done[1].packed, problems))
+            # The edited templates' reads with their new digest; checking the kind first
+            # spares hashing every other read (a tuple's hash is never kept).
+            reads = tuple(
+                [
+                    swapped.get(pair, pair) if pair[0][0] == "template" else pair
+                    for pair in cached.reads
+                ]
+            )
+            spliced.append((done[0], output_file.sha256, done[1].packed, reads, problems))
         return spliced
 
-    swapped: dict[tuple[Read, str], tuple[Read, str]] = {
-        (("template", name), edit.before): (("template", name), edit.after)
-        for name, edit in edits.items()
-    }
     made: list[Spliced | None] = []
     for (page, cached), done in zip(
         pages, map_in_shares(splice_share, pages, workers=workers), strict=True
@@ -82,17 +93,10 @@ def splice_pages(
         if done is None:
             made.append(None)
             continue
-        data, sha256, packed, problems = done
+        data, sha256, packed, reads, problems = done
         record_next = CachedPage(
             cached.fingerprint,
-            # The edited templates' reads, with their new digest; checking the kind first
-            # spares hashing every other read (a tuple's hash is never kept).
-            tuple(
-                [
-                    swapped.get(pair, pair) if pair[0][0] == "template" else pair
-                    for pair in cached.reads
-                ]
-            ),
+            reads,
             cached.entry_reads,
             cached.entries,
             sha256,
