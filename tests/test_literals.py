@@ -16,6 +16,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from stride.config import ProjectPaths
 from stride.literals import TextEdit, positions, pure_layouts, shape_of, splice
 from stride.render import make_environment
 from tests.test_incremental import _replace, cold_build, make_project, warm_build
@@ -143,6 +144,15 @@ def test_pure_layouts_are_only_extended_and_their_blocks_only_placed(
     assert pure_layouts(env, sources) == pure
 
 
+def _rebuild_equals_cold(paths: ProjectPaths, caplog: pytest.LogCaptureFixture) -> dict[str, bytes]:
+    """A warm build, its step log captured, checked against a cold build of the same sources."""
+    with caplog.at_level(logging.DEBUG, logger="stride.pipeline"):
+        warm = warm_build(paths)
+    assert warm == cold_build(paths)
+    assert isinstance(warm, dict)
+    return warm
+
+
 def _spliced(caplog: pytest.LogCaptureFixture) -> tuple[int, int]:
     found = re.search(r"render (\d+) of \d+ pages(?: \((\d+) more)?", caplog.text)
     assert found is not None
@@ -156,9 +166,7 @@ def test_a_text_edit_of_the_base_template_splices_every_page(
     warm_build(paths)
     _replace(paths.templates / "base.html", "</head>", "<!-- a new comment -->\n</head>")
     _replace(paths.templates / "base.html", "Skip to content", "Skip to the main content ✓")
-    with caplog.at_level(logging.DEBUG, logger="stride.pipeline"):
-        warm = warm_build(paths)
-    assert warm == cold_build(paths)
+    warm = _rebuild_equals_cold(paths, caplog)
     rendered, spliced = _spliced(caplog)
     pages = sum(1 for path in warm if path.endswith(".html"))
     assert (rendered, spliced) == (0, pages)
@@ -172,9 +180,7 @@ def test_a_logic_edit_of_the_base_template_renders_every_page(
     warm_build(paths)
     _replace(paths.templates / "base.html", r"\{\{ config.tagline \}\}", "{{ config.tagline }}!")
     _replace(paths.templates / "base.html", "<footer ", "{% if page %}<footer {% endif %}")
-    with caplog.at_level(logging.DEBUG, logger="stride.pipeline"):
-        warm = warm_build(paths)
-    assert warm == cold_build(paths)
+    warm = _rebuild_equals_cold(paths, caplog)
     rendered, spliced = _spliced(caplog)
     assert spliced == 0
     assert rendered == sum(1 for path in warm if path.endswith(".html"))
@@ -190,9 +196,7 @@ def test_a_page_changed_on_disk_where_a_text_sits_is_rendered_again(
     # rest is the output's own, as its manifest records).
     page.write_bytes(page.read_bytes().replace(b"Skip to content", b"Skip to c0ntent"))
     _replace(paths.templates / "base.html", "Skip to content", "Skip ahead")
-    with caplog.at_level(logging.DEBUG, logger="stride.pipeline"):
-        warm = warm_build(paths)
-    assert warm == cold_build(paths)
+    _rebuild_equals_cold(paths, caplog)
     assert _spliced(caplog)[0] == 1
 
 
@@ -203,7 +207,5 @@ def test_a_text_edit_of_a_layout_reached_through_super_renders_its_pages(
     warm_build(paths)
     listing = paths.templates / "partials" / "listing.html"
     listing.write_text(listing.read_text("utf-8").replace("<", "\n<", 1), "utf-8")
-    with caplog.at_level(logging.DEBUG, logger="stride.pipeline"):
-        warm = warm_build(paths)
-    assert warm == cold_build(paths)
+    _rebuild_equals_cold(paths, caplog)
     assert _spliced(caplog)[1] == 0

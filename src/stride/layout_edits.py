@@ -30,7 +30,8 @@ def template_sources(env: Environment) -> dict[str, str]:
     """Every template's source, by name: the next build compares its own with them. Empty
     when the templates folder holds other files, which a template might include."""
     names = env.list_templates()
-    if not all(name.endswith(tuple(f".{ext}" for ext in TEMPLATE_EXTENSIONS)) for name in names):
+    endings = tuple(f".{ext}" for ext in TEMPLATE_EXTENSIONS)
+    if not all(name.endswith(endings) for name in names):
         return {}
     assert env.loader is not None
     return {name: env.loader.get_source(env, name)[0] for name in names}
