@@ -84,7 +84,18 @@ def test_a_splice_gives_what_rendering_the_edited_layout_gives(
     edit = _edit(make_environment(folder), layout(), layout(replacements))
     # Whitespace control can empty a text, which changes the logic: that is never spliced.
     assume(edit is not None)
-    assert splice(before, where, {"layout.html": edit}) == (after, where_after)  # type: ignore[arg-type,dict-item]
+    spliced = splice(before, where, {"layout.html": edit})  # type: ignore[arg-type,dict-item]
+    assert spliced is not None
+    assert spliced[:2] == (after, where_after)
+    # The spans (which the audit looks around) are exactly where the new texts went: putting
+    # the old texts back there gives the page before.
+    old_of = {new: old for old, new in edit.changed.values()}
+    assume(len(old_of) == len(edit.changed))
+    restored, done = b"", 0
+    for start, end in spliced[2]:
+        restored += after[done:start] + old_of[after[start:end]]
+        done = end
+    assert restored + after[done:] == before
 
 
 def test_a_splice_refuses_a_page_whose_texts_moved(tmp_path: Path) -> None:

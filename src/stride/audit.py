@@ -81,37 +81,104 @@ def audit_pages(
     """Problems for CSP breaches and pages over budget; weights of the pages measured."""
     problems: list[Problem] = []
     weights: list[PageWeight] = []
-    assets_raw = sum(len(asset.data) for asset in shared_assets)
-    assets_compressed: int | None = None
-    budget = budget_kb * 1024
     for output_file in files:
         if suffix(output_file.path) != ".html":
             continue
         path = f"site/{output_file.path}"
-        problems += _csp_problems(path, output_file.data)
-        # Compressed size never exceeds raw size, so light pages need no compressing at all.
-        if len(output_file.data) + assets_raw <= budget:
-            continue
-        if assets_compressed is None:
-            assets_compressed = _assets_gzip_size(tuple(asset.data for asset in shared_assets))
-        weight = _gzip_size(output_file.data) + assets_compressed
-        weights.append(PageWeight(path, weight))
-        if weight > budget:
-            problems.append(
-                Problem(
-                    path,
-                    0,
-                    0,
-                    f"page weighs {weight / 1024:.1f} KB compressed (HTML, CSS and "
-                    f"JS), over the budget of {budget_kb} KB",
-                    "split or shorten the page, trim the template, or raise "
-                    "page_weight_budget_kb in stride.toml",
-                )
-            )
+        problems += _csp_problems(path, output_file.data)[0]
+        weight = _weight(output_file.data, shared_assets, budget_kb)
+        if weight is not None:
+            weights.append(PageWeight(path, weight))
+            problems += _over_budget(path, weight, budget_kb)
     return problems, weights
 
 
-def _csp_problems(path: str, html: bytes) -> list[Problem]:
+def audit_page(
+    page: OutputFile, shared_assets: Sequence[OutputFile], budget_kb: int
+) -> tuple[list[Problem], bool]:
+    """What audit_pages finds in one HTML page, and whether the page is clear: nothing in it
+    even looks like a breach, so a splice into it can be audited locally (audit_spliced)."""
+    if suffix(page.path) != ".html":
+        return [], True  # feeds and sitemaps: the CSP is for pages
+    path = f"site/{page.path}"
+    problems, clear = _csp_problems(path, page.data)
+    weight = _weight(page.data, shared_assets, budget_kb)
+    return problems + _over_budget(path, weight, budget_kb), clear
+
+
+def audit_spliced(
+    page: OutputFile,
+    spans: Sequence[tuple[int, int]],
+    shared_assets: Sequence[OutputFile],
+    budget_kb: int,
+) -> tuple[list[Problem], bool]:
+    """audit_page for a page made from a clear page by replacing bytes: `spans` are where the
+    new bytes are. Anything that could look like a breach and was not in the clear page must
+    touch a span, so only the bytes around the spans are searched; the whole page is audited
+    only when something is found there, or when the page may be over its budget."""
+    if suffix(page.path) != ".html":
+        return [], True
+    if _weight(page.data, shared_assets, budget_kb) is None and all(
+        _clear_around(page.data, start, end) for start, end in spans
+    ):
+        return [], True
+    return audit_page(page, shared_assets, budget_kb)
+
+
+# What a handler's, a style's or a URL attribute's name and the spaces around it are made of.
+_NAME_OR_SPACE = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ \t\n\r\f\v"
+_AFTER_EQUALS = 10  # the longest safe URL start the search looks at, with '=' and a quote
+_SCRIPT_OPENING = len(b"<script") + 1  # with the character \b looks at
+
+
+def _clear_around(html: bytes, start: int, end: int) -> bool:
+    """Whether nothing that _csp_problems looks for touches html[start:end], the rest of the
+    page being clear. Each window below holds everything a match touching the span reads."""
+    # A script tag reaching into the span starts at the last '<' before it or near it (a
+    # plain tag holds no other '<'); each there must be plain, read on the whole page.
+    tag = html.rfind(b"<", 0, start)
+    first = min(tag, start - _SCRIPT_OPENING) if tag >= 0 else start - _SCRIPT_OPENING
+    for found in _SCRIPT_TAG.finditer(html, max(first, 0), end + _SCRIPT_OPENING):
+        if _PLAIN_SCRIPT_TAG.match(html, found.start()) is None:
+            return False
+    opening = len(b"<style") - 1
+    if b"<style" in html[max(start - opening, 0) : end + opening].lower():
+        return False
+    # A suspect attribute is a separator, a name and spaces before an '=', and the URL start
+    # after it: the window runs over names and spaces on both sides of the span.
+    left = len(html[: max(start - _AFTER_EQUALS - 1, 0)].rstrip(_NAME_OR_SPACE)) - 1
+    after = end + len(html[end:]) - len(html[end:].lstrip(_NAME_OR_SPACE))
+    window = html[max(left, 0) : after + 1 + _AFTER_EQUALS].lower()
+    return _SUSPECT_BACKWARDS.search(window[::-1]) is None
+
+
+def _weight(html: bytes, shared_assets: Sequence[OutputFile], budget_kb: int) -> int | None:
+    """The page's compressed weight with the CSS and JS, or None when it is light anyway."""
+    # Compressed size never exceeds raw size, so light pages need no compressing at all.
+    if len(html) + sum(len(asset.data) for asset in shared_assets) <= budget_kb * 1024:
+        return None
+    assets_compressed = _assets_gzip_size(tuple(asset.data for asset in shared_assets))
+    return _gzip_size(html) + assets_compressed
+
+
+def _over_budget(path: str, weight: int | None, budget_kb: int) -> list[Problem]:
+    if weight is None or weight <= budget_kb * 1024:
+        return []
+    return [
+        Problem(
+            path,
+            0,
+            0,
+            f"page weighs {weight / 1024:.1f} KB compressed (HTML, CSS and "
+            f"JS), over the budget of {budget_kb} KB",
+            "split or shorten the page, trim the template, or raise "
+            "page_weight_budget_kb in stride.toml",
+        )
+    ]
+
+
+def _csp_problems(path: str, html: bytes) -> tuple[list[Problem], bool]:
+    """The page's breaches, and whether it was clear without parsing it."""
     # Most pages match nothing and are never parsed; a match may still be text that only looks
     # like markup (an escaped title inside an attribute), so matching pages are parsed as HTML.
     lowered = html.lower()
@@ -119,13 +186,14 @@ def _csp_problems(path: str, html: bytes) -> list[Problem]:
     # Counting every "<script" is cheaper than the exact pattern, and equal counts settle it.
     plain_scripts = lowered.count(b"<script") == plain or len(_SCRIPT_TAG.findall(html)) == plain
     if plain_scripts and not _suspect(lowered):
-        return []
+        return [], True
     finder = _Breaches()
     finder.feed(html.decode("utf-8", "replace"))
     finder.close()
-    return [
+    problems = [
         Problem(path, line, column, message, _CSP_HINT) for line, column, message in finder.found
     ]
+    return problems, False
 
 
 class _Breaches(HTMLParser):

@@ -102,6 +102,9 @@ class CachedPage:
     entries: frozenset[str]  # URLs of those entries: if none changed, entry_reads all hold
     sha256: str  # of the bytes written
     positions: Positions = Positions()  # of its templates' texts, to splice edits of them into
+    # Whether its bytes passed the CSP audit without being parsed: a splice into it is then
+    # audited around the new texts only (audit.audit_spliced).
+    clear: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 
-FORMAT = 5  # of the cache files; raise it when their layout changes
+FORMAT = 6  # of the cache files; raise it when their layout changes
 _SOURCE_ROOT = Path(__file__).resolve().parent
 
 

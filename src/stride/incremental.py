@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import markdown
 from .assets import Assets
-from .audit import audit_pages
+from .audit import audit_page
 from .cache import (
     BuildCache,
     CachedPage,
@@ -31,7 +31,7 @@ from .layout_edits import splice_pages, template_sources
 from .literals import text_edits
 from .markdown import RenderedBody
 from .model import Entry, Page, Site, is_published
-from .output import DiskOutput, KeptFile, MemoryOutput, OutputFile, Written, suffix
+from .output import DiskOutput, KeptFile, MemoryOutput, OutputFile, Staging, Written, suffix
 from .parallel import map_in_shares, worker_count
 from .render import Environment, render_pages, unique_problems
 from .reuse import Recorder, SiteReader, digest, entry_digest, page_fingerprint
@@ -57,13 +57,15 @@ class RenderedSite:
 
 @dataclass(frozen=True, slots=True)
 class _Outcome:
-    """One page rendered in a worker: its bytes, what it read, what the audit found."""
+    """One page rendered in a worker: its bytes (or where it staged them), what it read, what
+    the audit found."""
 
     url: str
-    file: OutputFile | None
+    file: Written | None
     reads: tuple[Reads, Reads, frozenset[str]] | None  # see SiteReader.record
     positions: Positions  # of the templates' texts in it (literals.py)
     problems: list[Problem]
+    clear: bool  # see CachedPage.clear
 
 
 def next_publication(documents: Sequence[Document], options: BuildOptions) -> datetime.date | None:
@@ -189,10 +191,14 @@ def render_changed(
     cache: BuildCache,
     previous: PreviousOutput,
     *,
+    staging: Staging | None = None,
     record: bool = True,
     edited: frozenset[str] | None = None,
 ) -> RenderedSite:
     """Reuse every page whose reads still hold and whose bytes are still there; render the rest.
+
+    With `staging`, each page made is put there by the process that made it once its audit
+    passed (a page that failed it fails the build, which then discards the staging folder).
 
     Without `record` (a build that keeps no cache) nothing is checked or recorded: every page
     is simply rendered, which spares the cost of watching what each render reads. `edited`
@@ -225,7 +231,11 @@ def render_changed(
         fingerprint, verdict = checks[index] if checks else ("", RENDER)
         output = page.route.output
         cached = cache.pages.get(output)
-        if verdict == RENDER or cached is None or previous.sha256(output) != cached.sha256:
+        if (
+            verdict == RENDER
+            or cached is None
+            or not _still_there(cached, output, staging, previous)
+        ):
             fresh.append((page, fingerprint))
         elif verdict == SPLICE:
             to_splice.append((page, cached))
@@ -235,7 +245,7 @@ def render_changed(
 
     problems: list[Problem] = []
     workers = worker_count() if len(to_splice) >= PARALLEL_MIN_PAGES else 1
-    spliced = splice_pages(assets, site, to_splice, edits, (previous.data, workers))
+    spliced = splice_pages(assets, site, to_splice, edits, (previous.data, staging, workers))
     for (page, cached), made in zip(to_splice, spliced, strict=True):
         if made is None:  # its texts are not where it recorded them: rendered below
             fresh.append((page, cached.fingerprint))
@@ -243,7 +253,7 @@ def render_changed(
         files[page.route.url], pages[page.route.output], audit_problems = made
         problems += audit_problems
     static: list[Written] = [OutputFile(f.output, f.data) for f in assets.files]
-    outcomes = _render_pages(site, assets, env, [page for page, _ in fresh], record=record)
+    outcomes = _render_pages(site, assets, env, [page for page, _ in fresh], staging, record=record)
     for (page, fingerprint), outcome in zip(fresh, outcomes, strict=True):
         problems += outcome.problems
         if outcome.file is None:
@@ -252,7 +262,7 @@ def render_changed(
         if outcome.reads is not None:
             sha256 = outcome.file.sha256
             pages[page.route.output] = CachedPage(
-                fingerprint, *outcome.reads, sha256, outcome.positions
+                fingerprint, *outcome.reads, sha256, outcome.positions, outcome.clear
             )
     ordered = [files[page.route.url] for page in site.pages if page.route.url in files]
     return RenderedSite(
@@ -264,6 +274,18 @@ def render_changed(
         sum(1 for made in spliced if made is not None),
         templates,
     )
+
+
+def _still_there(
+    cached: CachedPage, output: str, staging: Staging | None, previous: PreviousOutput
+) -> bool:
+    """Whether the last build's page is still there with its bytes: in the staging folder,
+    which then needs nothing done, or else in the output, to link from."""
+    if staging is not None and staging.staged.get(output) == cached.sha256:
+        # Most pages when one file changed: the staging folder holds the output before last,
+        # which had them too, and a set lookup spares a stat of each in the output.
+        return True
+    return previous.sha256(output) == cached.sha256
 
 
 def _template_source(env: Environment) -> Callable[[str], str]:
@@ -343,9 +365,16 @@ def _check_after_edits(
 
 
 def _render_pages(
-    site: Site, assets: Assets, env: Environment, pages: Sequence[Page], *, record: bool
+    site: Site,
+    assets: Assets,
+    env: Environment,
+    pages: Sequence[Page],
+    staging: Staging | None,
+    *,
+    record: bool,
 ) -> list[_Outcome]:
-    """Render and audit pages, on every core when there are enough, recording what each read."""
+    """Render and audit pages, on every core when there are enough, recording what each read,
+    and put each one that passed in `staging`."""
     page_assets = [
         OutputFile(f.output, f.data) for f in assets.files if suffix(f.output) in (".css", ".js")
     ]
@@ -363,15 +392,15 @@ def _render_pages(
             rendered, problems = render_pages(site, assets, env, [page], recorders=recorders)
             recorder = recorders.get(page.route.url) if recorders is not None else None
             reads = reader.record(recorder) if recorder and not problems else None
+            made: Written | None = None
+            clear = False
             if rendered:
-                audit, _ = audit_pages(rendered, page_assets, site.config.page_weight_budget_kb)
+                budget = site.config.page_weight_budget_kb
+                audit, clear = audit_page(rendered[0], page_assets, budget)
                 problems += audit
+                made = rendered[0] if staging is None or problems else staging.put(rendered[0])
             positions = recorder.positions if recorder is not None else Positions()
-            outcomes.append(
-                _Outcome(
-                    page.route.url, rendered[0] if rendered else None, reads, positions, problems
-                )
-            )
+            outcomes.append(_Outcome(page.route.url, made, reads, positions, problems, clear))
         return outcomes
 
     workers = worker_count() if len(pages) >= PARALLEL_MIN_PAGES else 1

@@ -11,19 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from .assets import Assets
-from .audit import audit_pages
+from .audit import audit_page, audit_spliced
 from .cache import CachedPage, Positions, Read, Reads
 from .errors import Problem
 from .literals import TextEdit, splice
 from .model import Page, Site
-from .output import OutputFile, suffix
+from .output import OutputFile, StagedFile, Staging, suffix
 from .parallel import map_in_shares
 from .render import TEMPLATE_EXTENSIONS, Environment
 
-Spliced = tuple[OutputFile, CachedPage, list[Problem]]
-# What a worker sends back for a page: its bytes, their hash, its positions, its reads, and
-# what the audit found.
-_Made = tuple[bytes, str, bytes, Reads, list[Problem]]
+Spliced = tuple[OutputFile | StagedFile, CachedPage, list[Problem]]
+# What a worker sends back for a page: its bytes (None once staged), their hash, its
+# positions, its reads, what the audit found, and whether the page is clear (CachedPage).
+_Made = tuple[bytes | None, str, bytes, Reads, list[Problem], bool]
 
 
 def template_sources(env: Environment) -> dict[str, str]:
@@ -42,13 +42,14 @@ def splice_pages(
     site: Site,
     pages: Sequence[tuple[Page, CachedPage]],
     edits: Mapping[str, TextEdit],
-    previous: tuple[Callable[[str], bytes | None], int],
+    previous: tuple[Callable[[str], bytes | None], Staging | None, int],
 ) -> list[Spliced | None]:
     """Each page (with its record) made from the last build's output: the bytes, the record
     for the next build, and what the audit found; None for a page whose texts are not where
-    it recorded them. `previous` reads a file of the last output, and says how many processes
-    to spread the work over."""
-    read_previous, workers = previous
+    it recorded them. `previous` reads a file of the last output, gives the staging folder
+    each page that passed its audit is put in, and says how many processes to spread the
+    work over."""
+    read_previous, staging, workers = previous
     page_assets = [
         OutputFile(f.output, f.data) for f in assets.files if suffix(f.output) in (".css", ".js")
     ]
@@ -75,7 +76,10 @@ def splice_pages(
                 spliced.append(None)
                 continue
             output_file = OutputFile(page.route.output, done[0])
-            problems, _ = audit_pages([output_file], page_assets, budget)
+            if cached.clear:  # the spliced-into page was clear: look around the new texts
+                problems, clear = audit_spliced(output_file, done[2], page_assets, budget)
+            else:
+                problems, clear = audit_page(output_file, page_assets, budget)
             # The edited templates' reads with their new digest; checking the kind first
             # spares hashing every other read (a tuple's hash is never kept).
             reads = tuple(
@@ -84,7 +88,12 @@ def splice_pages(
                     for pair in cached.reads
                 ]
             )
-            spliced.append((done[0], output_file.sha256, done[1].packed, reads, problems))
+            kept_bytes: bytes | None = done[0]
+            if staging is not None and not problems:
+                staging.put(output_file)
+                kept_bytes = None
+            made = (kept_bytes, output_file.sha256, done[1].packed, reads, problems, clear)
+            spliced.append(made)
         return spliced
 
     made: list[Spliced | None] = []
@@ -94,7 +103,7 @@ def splice_pages(
         if done is None:
             made.append(None)
             continue
-        data, sha256, packed, reads, problems = done
+        data, sha256, packed, reads, problems, clear = done
         record_next = CachedPage(
             cached.fingerprint,
             reads,
@@ -102,6 +111,9 @@ def splice_pages(
             cached.entries,
             sha256,
             Positions(cached.positions.templates, packed),
+            clear,
         )
-        made.append((OutputFile(page.route.output, data, sha256), record_next, problems))
+        path = page.route.output
+        staged = StagedFile(path, sha256) if data is None else OutputFile(path, data, sha256)
+        made.append((staged, record_next, problems))
     return made

@@ -214,15 +214,17 @@ def text_edits(
 
 def splice(
     text: bytes, where: Positions, edits: Mapping[str, TextEdit]
-) -> tuple[bytes, Positions] | None:
-    """The page with each edited template's texts replaced, and the new positions; None if a
-    text that changed is not where it was recorded (the page must then be rendered)."""
+) -> tuple[bytes, Positions, list[tuple[int, int]]] | None:
+    """The page with each edited template's texts replaced, the new positions, and where the
+    new texts are (start and end offsets); None if a text that changed is not where it was
+    recorded (the page must then be rendered)."""
     # By the page's template numbers: the texts that differ, by index (most texts of an edited
     # template are as they were, and are left in place).
     table = [edits[name].changed if name in edits else None for name in where.templates]
     packed = array("I")
     packed.frombytes(where.packed)
     pieces: list[bytes] = []
+    spans: list[tuple[int, int]] = []
     done = 0  # how much of the old text is in pieces
     shift = 0  # how far the texts after `done` move
     for at in range(0, len(packed), 2):
@@ -240,7 +242,8 @@ def splice(
             return None
         pieces.append(text[done:offset])
         pieces.append(new)
+        spans.append((offset + shift, offset + shift + len(new)))
         done = offset + len(old)
         shift += len(new) - len(old)
     pieces.append(text[done:])
-    return b"".join(pieces), Positions(where.templates, packed.tobytes())
+    return b"".join(pieces), Positions(where.templates, packed.tobytes()), spans

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -51,7 +52,15 @@ class KeptFile:
     sha256: str
 
 
-Written = OutputFile | KeptFile
+@dataclass(frozen=True, slots=True)
+class StagedFile:
+    """A file already put in the staging folder with these bytes, by a worker process."""
+
+    path: str
+    sha256: str
+
+
+Written = OutputFile | KeptFile | StagedFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,16 +124,92 @@ class MemoryOutput:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
 
+    @contextmanager
+    def staging(self, previous: Path | None = None) -> Iterator[None]:
+        """Nothing to open: files stay in this process until `finish` (DiskOutput.staging)."""
+        yield None
+
+    def finish(self, staging: Staging | None, files: Iterable[Written]) -> Changes:
+        assert staging is None, "a memory output has no staging folder"
+        return self.write(files)
+
     def write(self, files: Iterable[Written], previous: Path | None = None) -> Changes:
         files = list(files)
         _check_unique(files)
-        new = {f.path: self.files[f.path] if isinstance(f, KeptFile) else f.data for f in files}
+        new = {}
+        for f in files:
+            assert not isinstance(f, StagedFile), "nothing is staged in memory"
+            new[f.path] = self.files[f.path] if isinstance(f, KeptFile) else f.data
         changes = compare(
             {path: hashlib.sha256(data).hexdigest() for path, data in self.files.items()},
             {path: hashlib.sha256(data).hexdigest() for path, data in new.items()},
         )
         self.files = new
         return changes
+
+
+@dataclass(frozen=True, slots=True)
+class Staging:
+    """A build's staging folder while it is open (DiskOutput.staging).
+
+    Render workers put their pages in it themselves, on every core, rather than sending a
+    hundred megabytes of pages to one process to write; `finish` stages the rest.
+    """
+
+    folder: str
+    output: str  # the current output folder, which unchanged files are hard-linked from
+    staged: Mapping[str, str]  # path -> SHA-256 of what the folder held when it was opened
+    output_manifest: Mapping[str, str]  # the same for the current output
+    previous: Path | None  # where the output being replaced is kept for the next build
+
+    def put(self, output_file: Written) -> StagedFile:
+        """Make the staged file at output_file.path hold its bytes, unless it does already."""
+        path, sha256 = checked_path(output_file.path), output_file.sha256
+        if self.staged.get(path) == sha256 or isinstance(output_file, StagedFile):
+            return StagedFile(path, sha256)
+        # Plain path strings and os calls: this runs for every changed file, and pathlib's
+        # objects cost more than the system calls themselves.
+        target = os.path.join(self.folder, path)  # noqa: PTH118
+        current = os.path.join(self.output, path)  # noqa: PTH118
+        if path in self.staged:
+            # Unlinked, never written into: the file may be a hard link shared with the output.
+            os.unlink(target)  # noqa: PTH108
+        else:
+            os.makedirs(os.path.dirname(target), exist_ok=True)  # noqa: PTH103, PTH120
+        if isinstance(output_file, KeptFile):
+            try:
+                os.link(current, target)
+            except OSError:
+                raise OutputError(f"{current} vanished during the build", "build again") from None
+        elif not (
+            self.output_manifest.get(path) == sha256
+            and _link_unchanged(output_file, current, target)
+        ):
+            try:
+                _write_new(target, output_file.data)
+            except FileExistsError:
+                raise OutputError(
+                    f"two outputs would be written to {path}",
+                    "rename the file in static/ that has the same path as a page",
+                ) from None
+        return StagedFile(path, sha256)
+
+
+def _link_unchanged(output_file: OutputFile, current: str, target: str) -> bool:
+    """Hard-link the current output's file when its bytes are still exactly these."""
+    try:
+        # The manifest says what we wrote, not what is there now: someone may have edited or
+        # replaced the file (with a symlink, say), so compare before sharing it.
+        info = os.lstat(current)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(output_file.data):
+            return False
+        with open(current, "rb") as file:  # noqa: PTH123
+            if file.read() != output_file.data:
+                return False
+        os.link(current, target)
+    except OSError:
+        return False  # missing, unreadable, or on another device: write it afresh
+    return True
 
 
 class DiskOutput:
@@ -138,7 +223,7 @@ class DiskOutput:
         folder = folder.absolute()
         # Swap the real folder, not a symlink to it: exchanging a link would move the link away.
         self.folder = folder.resolve() if folder.is_symlink() else folder
-        self.staging = self.folder.with_name(f".{self.folder.name}.staging")
+        self.staging_folder = self.folder.with_name(f".{self.folder.name}.staging")
         self.retired = self.folder.with_name(f".{self.folder.name}.old")
 
     def read_manifest(self) -> dict[str, str]:
@@ -149,36 +234,58 @@ class DiskOutput:
         return loaded if isinstance(loaded, dict) else {}
 
     def write(self, files: Iterable[Written], previous: Path | None = None) -> Changes:
-        """Swap in a folder holding exactly `files`.
+        """Swap in a folder holding exactly `files` (see `staging` for `previous`)."""
+        files = list(files)
+        with self.staging(previous, unless=manifest_of(files)) as staging:
+            return self.finish(staging, files)
+
+    @contextmanager
+    def staging(
+        self, previous: Path | None = None, *, unless: Mapping[str, str] | None = None
+    ) -> Iterator[Staging | None]:
+        """The staging folder, open for files until `finish` swaps it in; the output stays
+        locked meanwhile. If the block raises, the staging folder is discarded.
 
         `previous`, a folder on the same file system (in the build cache), keeps the output
         before last: staging starts from it and only the files that differ are written, so a
         small change costs a few files, not thousands of links. Without it, or when it does not
-        hold what its manifest says, staging starts empty.
+        hold what its manifest says, staging starts empty. With `unless`, a manifest the output
+        already holds exactly, nothing is staged and the block gets None.
         """
-        files = sorted(files, key=lambda f: f.path.split("/"))  # folder by folder
-        _check_unique(files)
         previous = previous if previous and _same_device(previous.parent, self.folder) else None
         with self._locked():
             self._recover()
             self._check_folder()
             old = self.read_manifest()
-            new = manifest_of(files)
-            changes = compare(old, new)
-            _discard(self.staging)  # left behind by a build that was killed
-            if old == new and self._matches(new):
-                return changes
+            _discard(self.staging_folder)  # left behind by a build that was killed
+            if unless is not None and old == unless and self._matches(unless):
+                yield None
+                return
             staged = self._start_staging(previous)
-            for path in staged.keys() - new.keys():
-                _remove_file(self.staging, path)
-            for f in files:
-                path = f.path
-                if staged.get(path) != new[path]:
-                    self._stage(f, replace=path in staged, reuse=old.get(path) == new[path])
-            manifest = json.dumps(new, indent=0, sort_keys=True).encode()
-            _remove_file(self.staging, MANIFEST)
-            (self.staging / MANIFEST).write_bytes(manifest)
-            self._swap(previous)
+            try:
+                yield Staging(str(self.staging_folder), str(self.folder), staged, old, previous)
+            except BaseException:
+                _discard(self.staging_folder)
+                raise
+
+    def finish(self, staging: Staging | None, files: Iterable[Written]) -> Changes:
+        """Stage what the workers did not, remove what is no longer built, and swap the staging
+        folder in. `staging` None: the output already holds exactly `files`."""
+        files = sorted(files, key=lambda f: f.path.split("/"))  # folder by folder
+        _check_unique(files)
+        new = manifest_of(files)
+        if staging is None:
+            return compare(new, new)
+        changes = compare(staging.output_manifest, new)
+        for path in staging.staged.keys() - new.keys():
+            _remove_file(self.staging_folder, path)
+        for f in files:
+            if not isinstance(f, StagedFile):
+                staging.put(f)
+        manifest = json.dumps(new, indent=0, sort_keys=True).encode()
+        _remove_file(self.staging_folder, MANIFEST)
+        (self.staging_folder / MANIFEST).write_bytes(manifest)
+        self._swap(staging.previous)
         return changes
 
     def _start_staging(self, previous: Path | None) -> dict[str, str]:
@@ -186,10 +293,10 @@ class DiskOutput:
         if previous is not None:
             manifest = _verified_tree(previous)
             if manifest is not None:
-                previous.rename(self.staging)
+                previous.rename(self.staging_folder)
                 return manifest
             _discard(previous)
-        self.staging.mkdir()
+        self.staging_folder.mkdir()
         return {}
 
     def replace_one(self, output_file: OutputFile) -> None:
@@ -254,52 +361,15 @@ class DiskOutput:
         # Cheap check that nobody deleted output files behind our back.
         return all((self.folder / path).is_file() for path in manifest)
 
-    def _stage(self, output_file: Written, *, replace: bool, reuse: bool) -> None:
-        # Plain path strings and os calls: this runs for every changed file, and pathlib's
-        # objects cost more than the system calls themselves.
-        target = os.path.join(self.staging, output_file.path)  # noqa: PTH118
-        if replace:
-            # Unlinked, never written into: the file may be a hard link shared with the output.
-            os.unlink(target)  # noqa: PTH108
-        else:
-            os.makedirs(os.path.dirname(target), exist_ok=True)  # noqa: PTH103, PTH120
-        if isinstance(output_file, KeptFile):
-            try:
-                os.link(os.path.join(self.folder, output_file.path), target)  # noqa: PTH118
-            except OSError:
-                raise OutputError(
-                    f"{self.folder / output_file.path} vanished during the build",
-                    "build again",
-                ) from None
-            return
-        if reuse and self._link_unchanged(output_file, Path(target)):
-            return
-        _write_new(target, output_file.data)
-
-    def _link_unchanged(self, output_file: OutputFile, target: Path) -> bool:
-        """Hard-link the previous build's file when its bytes are still exactly these."""
-        previous = self.folder / output_file.path
-        try:
-            # The manifest says what we wrote, not what is there now: someone may have edited
-            # or replaced the file (with a symlink, say), so compare before sharing it.
-            if previous.is_symlink() or previous.stat().st_size != len(output_file.data):
-                return False
-            if previous.read_bytes() != output_file.data:
-                return False
-            os.link(previous, target)
-        except OSError:
-            return False  # missing, unreadable, or on another device: write it afresh
-        return True
-
     def _swap(self, previous: Path | None) -> None:
         if not self.folder.exists():
-            self.staging.rename(self.folder)
+            self.staging_folder.rename(self.folder)
             return
-        if _exchange(self.staging, self.folder):
-            _keep_or_discard(self.staging, previous)  # now holds the previous build
+        if _exchange(self.staging_folder, self.folder):
+            _keep_or_discard(self.staging_folder, previous)  # now holds the previous build
             return
         self.folder.rename(self.retired)
-        self.staging.rename(self.folder)
+        self.staging_folder.rename(self.folder)
         _keep_or_discard(self.retired, previous)
 
 

@@ -10,6 +10,7 @@ import datetime
 import logging
 import os
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,15 +26,24 @@ from .cache import (
 )
 from .config import ProjectPaths, SiteConfig, load_config
 from .errors import BuildError, Problem
-from .output import Changes, DiskOutput, MemoryOutput, Written, shadowed_pages, suffix
+from .output import (
+    Changes,
+    DiskOutput,
+    MemoryOutput,
+    Staging,
+    Written,
+    shadowed_pages,
+    suffix,
+)
 from .sources import SourceFile, walk_sources
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
     from .assets import Assets
     from .config import BuildOptions
-    from .incremental import ReadSources
+    from .incremental import ReadSources, RenderedSite
     from .model import Entry, Site
     from .render import Environment
 
@@ -114,20 +124,23 @@ def build(
     site, replaced = _link(config, read, options, assets, cache if reusable else None, problems)
     lap("link the site" if replaced is None else "reuse the linked site")
 
-    # Phase two: render (or reuse) every page, then write the whole site at once.
+    # Phase two: render (or reuse) every page, then write the whole site at once. The pages
+    # go into the output's staging folder as they are made, on every core; it is swapped in
+    # only once every page is made and has passed its audit.
     record = output is not None and (kept is not None or paths.cache is not None)
     edited = None if replaced is None else frozenset(replaced)
-    rendered = render_changed(
-        site, assets, env, cache, PreviousOutput(output), record=record, edited=edited
-    )
-    if rendered.problems:
-        raise BuildError(rendered.problems)
-    spliced = f" ({rendered.spliced} more with edited template text spliced in)"
-    lap(f"render {rendered.rendered} of {len(site.pages)} pages" + spliced * bool(rendered.spliced))
-    warnings = tuple(search_warnings(documents))
     kept_output = paths.cache / "previous-output" if paths.cache is not None else None
-    changes = None if output is None else output.write(rendered.files, previous=kept_output)
-    lap("write")
+    with _staging(output, kept_output) as staging:
+        previous = PreviousOutput(output)
+        rendered = render_changed(
+            site, assets, env, cache, previous, staging=staging, record=record, edited=edited
+        )
+        if rendered.problems:
+            raise BuildError(rendered.problems)
+        lap(_rendered_step(rendered, len(site.pages)))
+        changes = None if output is None else output.finish(staging, rendered.files)
+        lap("write")
+    warnings = tuple(search_warnings(documents))
     cache_next = None
     if output is not None:
         summary = summarise(
@@ -186,6 +199,18 @@ def _link(  # noqa: PLR0917 (phase one's results, each named at the one call sit
     if problems or site is None:
         raise BuildError(problems)
     return site, None
+
+
+def _rendered_step(rendered: RenderedSite, pages: int) -> str:
+    spliced = f" ({rendered.spliced} more with edited template text spliced in)"
+    return f"render {rendered.rendered} of {pages} pages" + spliced * bool(rendered.spliced)
+
+
+def _staging(
+    output: DiskOutput | MemoryOutput | None, previous: Path | None
+) -> AbstractContextManager[Staging | None]:
+    """The output's staging folder while the pages are made; None where there is none."""
+    return nullcontext(None) if output is None else output.staging(previous)
 
 
 def _site_reusable(
