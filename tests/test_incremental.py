@@ -147,6 +147,10 @@ def warm_build(paths: ProjectPaths) -> dict[str, bytes] | str:
         build(paths, OPTIONS, DiskOutput(paths.output))
     except BuildError as error:
         return error.report()
+    return _output_files(paths)
+
+
+def _output_files(paths: ProjectPaths) -> dict[str, bytes]:
     return {
         str(path.relative_to(paths.output)): path.read_bytes()
         for path in sorted(paths.output.rglob("*"))
@@ -472,3 +476,27 @@ def test_no_cache_builds_without_reading_or_writing_the_cache_folder(tmp_path: P
     moved = tmp_path / "elsewhere"
     assert main([*arguments, "--cache", str(moved)], root=project) == 0
     assert (moved / "build-cache.pickle").is_file()
+
+
+def test_a_page_failing_its_audit_after_others_were_staged_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    # Enough pages for the workers to put them in the staging folder themselves.
+    paths = make_project(tmp_path, articles=incremental.PARALLEL_MIN_PAGES + 10)
+    warm_build(paths)
+    with (paths.content / "articles" / "generated-3.md").open("a", encoding="utf-8") as file:
+        file.write("\nA second build, so that staging starts from the output before last.\n")
+    before = warm_build(paths)
+    template = paths.templates / "article.html"
+    good = template.read_text(encoding="utf-8")
+    start = "{% set entry = page.entry %}\n"
+    breach = '{% if entry.meta.title == "Generated article 40" %}<p onclick="go()">x</p>{% endif %}'
+    template.write_text(good.replace(start, start + breach), encoding="utf-8")
+    report = warm_build(paths)
+    assert isinstance(report, str)
+    assert "site/articles/generated-40/index.html:" in report, report
+    assert "event handler attribute 'onclick'" in report
+    assert _output_files(paths) == before
+    assert [p.name for p in paths.root.iterdir() if p.name.endswith(".staging")] == []
+    template.write_text(good, encoding="utf-8")
+    assert warm_build(paths) == cold_build(paths)
