@@ -500,3 +500,21 @@ def test_a_page_failing_its_audit_after_others_were_staged_changes_nothing(
     assert [p.name for p in paths.root.iterdir() if p.name.endswith(".staging")] == []
     template.write_text(good, encoding="utf-8")
     assert warm_build(paths) == cold_build(paths)
+
+
+def test_bodies_patched_in_earlier_builds_show_when_every_page_is_rendered(
+    tmp_path: Path,
+) -> None:
+    # The cache keeps the site of the last whole link and the entries patched into it since;
+    # a body edit with a layout logic edit renders every page from that site, patched with both.
+    paths = make_project(tmp_path)
+    warm_build(paths)
+    append_line(paths.content / "articles" / "generated-1.md", "An earlier edit, words only.")
+    warm_build(paths)
+    append_line(paths.content / "articles" / "generated-2.md", "A later edit, words only.")
+    _replace(
+        paths.templates / "base.html", r"\{\{ config.tagline \}\}", "{{ config.tagline | upper }}"
+    )
+    warm = warm_build(paths)
+    assert warm == cold_build(paths)
+    assert b"An earlier edit" in warm["articles/generated-1/index.html"]

@@ -115,7 +115,8 @@ class BuildCache:
     entries: Mapping[str, str] = field(default_factory=dict)  # entry URL -> digest of the entry
     last_build: LastBuild | None = None
     stored: frozenset[DocumentKey] = frozenset()  # documents in SOURCES_FILE on disk
-    site: Site | None = None  # the last build's linked site (patch.py)
+    # The last build's linked site (patch.py), but for the entries in `site_pending`.
+    site: Site | None = None
     # Entries of `site` replaced since the site in SOURCES_FILE, by URL; None when the site
     # was linked anew, so the next save must write it whole.
     site_patch: Mapping[str, Entry] | None = None
@@ -124,6 +125,9 @@ class BuildCache:
     stored_pages: Mapping[str, CachedPage] = field(default_factory=dict)
     pages_base: str = ""
     templates: Mapping[str, str] = field(default_factory=dict)  # name -> source, as last built
+    # Entries of site_patch not yet swapped into `site`: a loaded cache leaves them to be
+    # swapped in with the next edit's (patch.py), one pass over the site for both.
+    site_pending: Mapping[str, Entry] = field(default_factory=dict)
 
 
 def cache_path(folder: Path) -> Path:
@@ -164,10 +168,6 @@ def load_cache(folder: Path | None, header: CacheHeader | None) -> BuildCache:
         return loaded
     sources = {**stored[0], **(added[0] if added else {})}
     site, patch = stored[1], added[1] if added else {}
-    if site is not None and patch:
-        from .patch import with_entries  # the site model: imported only when there is one
-
-        site = with_entries(site, patch)
     return dataclasses.replace(
         loaded,
         documents={key: document for key, (document, _) in sources.items()},
@@ -175,6 +175,7 @@ def load_cache(folder: Path | None, header: CacheHeader | None) -> BuildCache:
         stored=frozenset(stored[0]),
         site=site,
         site_patch=patch if site is not None else None,
+        site_pending=patch if site is not None else {},
     )
 
 

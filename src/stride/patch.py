@@ -27,19 +27,25 @@ class PatchedSite:
 
 
 def patch_bodies(
-    last: Site, edits: Sequence[tuple[Document, RenderedBody]], static_urls: frozenset[str]
+    last: Site,
+    edits: Sequence[tuple[Document, RenderedBody]],
+    static_urls: frozenset[str],
+    pending: Mapping[str, Entry],
 ) -> PatchedSite | None:
     """The last site with these edited bodies, or None if any edit needs the site linked again.
 
     Each edit is a file of the last site parsed and converted again. It qualifies when its
     document is the same but for the body text (same type, slug and front matter, so the same
     URL, tags, dates and publication) and its body has the same links and anchors (so the same
-    backlinks, and every link elsewhere to one of its headings still lands).
+    backlinks, and every link elsewhere to one of its headings still lands). `pending` are
+    entries of earlier edits not yet swapped into `last` (BuildCache.site_pending): they go in
+    with these, in one pass over the site.
     """
-    by_source = {entry.document.source: entry for entry in last.entries}
+    entries = [pending.get(entry.url, entry) for entry in last.entries] if pending else last.entries
+    by_source = {entry.document.source: entry for entry in entries}
     linkables = {
         entry.document.source: Linkable(entry.document, entry.route, entry.body)
-        for entry in last.entries
+        for entry in entries
     }
     edited: list[tuple[Entry, Linkable]] = []
     for document, body in edits:
@@ -62,7 +68,7 @@ def patch_bodies(
         )
         for old, new in edited
     }
-    return PatchedSite(with_entries(last, replaced), replaced)
+    return PatchedSite(with_entries(last, {**pending, **replaced}), replaced)
 
 
 def _same_but_body(old: Entry, document: Document, body: RenderedBody) -> bool:

@@ -180,7 +180,7 @@ def _link(  # noqa: PLR0917 (phase one's results, each named at the one call sit
     if last is not None and last.site is not None:
         fresh = [doc for doc in read.documents if doc.source in read.fresh]
         edits = [(doc, read.bodies[doc.source]) for doc in fresh]
-        patched = patch_bodies(last.site, edits, assets.public_urls)
+        patched = patch_bodies(last.site, edits, assets.public_urls, last.site_pending)
         if patched is not None:
             return patched.site, patched.replaced
     # The files that parsed are linked even when others did not, so one build reports every
