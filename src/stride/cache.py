@@ -460,10 +460,6 @@ def _files_under(folder: Path) -> list[Path]:
     return found
 
 
-def manifest_digest(manifest: dict[str, str]) -> str:
-    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
-
-
 def unchanged_build(
     last: LastBuild | None,
     options: BuildOptions,
@@ -477,9 +473,9 @@ def unchanged_build(
         return None
     if last.valid_until is not None and options.today >= last.valid_until:
         return None  # a future-dated entry is due today
-    manifest = output.read_manifest()
-    if manifest_digest(manifest) != last.manifest:
+    if output.manifest_digest() != last.manifest:
         return None
+    manifest = output.read_manifest()
     folder = str(output.folder)
     # Plain strings: pathlib costs more than the stat itself for thousands of files.
     if not all(os.path.isfile(os.path.join(folder, path)) for path in manifest):  # noqa: PTH113, PTH118

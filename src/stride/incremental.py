@@ -22,7 +22,6 @@ from .cache import (
     LastBuild,
     Positions,
     Reads,
-    manifest_digest,
 )
 from .config import BuildOptions
 from .content import Document, parse_document
@@ -423,7 +422,7 @@ def summarise(
         return None
     return LastBuild(
         inputs,
-        manifest_digest(output.read_manifest()),
+        output.manifest_digest(),
         next_publication(documents, options),
         tuple((w.path, w.line, w.column, w.message, w.hint) for w in warnings),
         len(files),
