@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from stride import cache, incremental, markdown
+from stride import cache, incremental
 from stride.config import BuildOptions, ProjectPaths
 from stride.errors import BuildError
 from stride.output import MANIFEST, DiskOutput, MemoryOutput
@@ -174,7 +174,7 @@ def test_warm_builds_equal_cold_builds_after_random_edits(tmp_path: Path, seed: 
 def test_random_edits_hold_with_work_spread_over_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(markdown, "PARALLEL_MIN_BODIES", 1)
+    monkeypatch.setattr(incremental, "PARALLEL_MIN_BODIES", 1)
     monkeypatch.setattr(incremental, "PARALLEL_MIN_PAGES", 1)
     paths = make_project(tmp_path)
     rng = random.Random(7)

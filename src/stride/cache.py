@@ -40,9 +40,9 @@ from .sources import FileStatus, KnownFiles
 if TYPE_CHECKING:  # this module is imported before a build knows whether it has work to do
     from collections.abc import Sequence
 
+    from .body import RenderedBody
     from .config import BuildOptions
     from .content import Document
-    from .markdown import RenderedBody
     from .model import Entry, Site
     from .sources import SourceFile
 
@@ -283,8 +283,8 @@ def _mapped(path: Path) -> tuple[bytes, bytes, memoryview]:
 
 def _text_fields() -> dict[type, str]:
     """The classes whose long text the sources file keeps apart, and that text's field."""
+    from .body import RenderedBody
     from .content import Document
-    from .markdown import RenderedBody
     from .model import Entry
 
     return {Document: "body", RenderedBody: "html", Entry: "html"}

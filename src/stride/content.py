@@ -10,18 +10,19 @@ import sys
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
-import yaml
-
 from .cache_texts import stored_attribute
 from .errors import Problem, did_you_mean
 from .limits import MAX_FRONT_MATTER_BYTES
 from .schema import TYPES_BY_SECTION, CommonMeta, ContentType
 from .sources import SourceFile
 from .urls import MAX_SLUG_LENGTH, is_valid_slug, normalise_tag, slugify
-from .validate import RecordReader
+
+if TYPE_CHECKING:
+    import yaml
+
+    from .validate import RecordReader
 
 FENCE = "---"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same nodes, faster
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,9 @@ def parse_document(source_file: SourceFile) -> tuple[Document | None, list[Probl
     if isinstance(split, Problem):
         return None, [split]
     yaml_text, body, body_line = split
+    # Imported here, with the YAML parser: a build that parses no file never loads them.
+    from .validate import RecordReader
+
     node = _compose(source, yaml_text)
     if isinstance(node, Problem):
         return None, [node]
@@ -105,9 +109,12 @@ def _compose(source: str, yaml_text: str) -> yaml.Node | Problem | None:
     Nodes, not constructed values: aliases stay shared references instead of being expanded,
     so an alias bomb costs no more than its text, and no tag ever constructs a Python object.
     """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: faster
     first_line = 2  # the line after the opening '---'
     try:
-        return yaml.compose(yaml_text, Loader=_Loader)
+        return yaml.compose(yaml_text, Loader=loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + first_line if mark else first_line
@@ -212,6 +219,8 @@ def _split_front_matter(source: str, text: str) -> tuple[str, str, int] | Proble
 
 def _check_tags(reader: RecordReader, mapping: yaml.Node) -> None:
     """Each tag becomes a folder name under /tags/: report the ones that cannot, where they are."""
+    import yaml
+
     if not isinstance(mapping, yaml.MappingNode):
         return
     for key_node, value_node in mapping.value:

@@ -12,10 +12,11 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from . import markdown
 from .assets import Assets
 from .audit import audit_page
+from .body import RenderedBody
 from .cache import (
     BuildCache,
     CachedPage,
@@ -28,7 +29,6 @@ from .content import Document, parse_document
 from .errors import BuildError, Problem
 from .layout_edits import splice_pages, template_sources
 from .literals import text_edits
-from .markdown import RenderedBody
 from .model import Entry, Page, Site, is_published
 from .output import DiskOutput, KeptFile, MemoryOutput, OutputFile, Staging, Written, suffix
 from .parallel import map_in_shares, worker_count
@@ -36,6 +36,11 @@ from .render import Environment, render_pages, unique_problems
 from .reuse import Recorder, SiteReader, digest, entry_digest, page_fingerprint
 from .sources import UNREADABLE_HINT, SourceFile
 
+if TYPE_CHECKING:
+    from .markdown import BodyConverter
+
+# Fewer files than this are not worth a fork: a body takes ~7 ms to convert.
+PARALLEL_MIN_BODIES = 24
 # A page takes a few milliseconds to render and audit; fewer than this are not worth a fork.
 PARALLEL_MIN_PAGES = 64
 
@@ -98,7 +103,7 @@ def read_sources(sources: Sequence[SourceFile], cache: BuildCache) -> ReadSource
         if (source.source, source.digest) not in cache.documents
         or (source.source, source.digest) not in cache.bodies
     ]
-    workers = worker_count() if len(missing) >= markdown.PARALLEL_MIN_BODIES else 1
+    workers = worker_count() if len(missing) >= PARALLEL_MIN_BODIES else 1
     outcomes = map_in_shares(_ParseAndConvert(), missing, workers=workers)
     fresh = {source.source: outcome for source, outcome in zip(missing, outcomes, strict=True)}
     documents: list[Document] = []
@@ -124,7 +129,7 @@ class _ParseAndConvert:
     (~10 ms), on the first file that parses, and keeps it for its later runs."""
 
     def __init__(self) -> None:
-        self._converter: markdown.BodyConverter | None = None
+        self._converter: BodyConverter | None = None
 
     def __call__(
         self, run: Sequence[SourceFile]
@@ -140,7 +145,11 @@ class _ParseAndConvert:
                 continue
             body = None
             if document is not None:
-                self._converter = self._converter or markdown.BodyConverter()
+                if self._converter is None:
+                    # Imported here: a build that converts nothing never loads Python-Markdown.
+                    from .markdown import BodyConverter
+
+                    self._converter = BodyConverter()
                 try:
                     body = self._converter.convert(document.source, document.body)
                 except BuildError as error:  # too slow or too deeply nested to convert

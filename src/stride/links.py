@@ -9,9 +9,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .body import SOURCE_SCHEME, LinkRef, RenderedBody
 from .content import Document
 from .errors import Problem
-from .markdown import SOURCE_SCHEME, LinkRef, RenderedBody
 from .urls import Route
 
 PAGE_ANCHORS = frozenset({"main"})  # ids every page template provides

@@ -11,9 +11,6 @@ import json
 import posixpath
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
 
 import markdown
 import nh3
@@ -28,7 +25,7 @@ from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 
-from .cache_texts import stored_attribute
+from .body import SOURCE_SCHEME, LinkRef, RenderedBody
 from .errors import BuildError
 from .limits import (
     CONVERT_SECONDS,
@@ -57,65 +54,10 @@ def markdown_extensions() -> list[Extension]:
     ]
 
 
-# Below this many files, forking workers costs more than it saves (a body takes ~7 ms).
-PARALLEL_MIN_BODIES = 24
-SOURCE_SCHEME = "stride:"
-WORDS_PER_MINUTE = 220
 _EXTERNAL = re.compile(r"^(https?:|mailto:|tel:)", re.IGNORECASE)
 _ALIGN = re.compile(r"text-align:\s*(left|right|center)")
 _TAGS = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"\w+")
-_ID = re.compile(r'\sid="([^"]+)"')
-
-
-@dataclass(frozen=True)
-class TocEntry:
-    level: int
-    anchor: str
-    title: str  # already HTML-escaped by Python-Markdown
-    children: tuple[TocEntry, ...]
-
-
-@dataclass(frozen=True)
-class LinkRef:
-    """A link found in a body: what the editor wrote and what it points to."""
-
-    written: str  # the href as written in the Markdown
-    kind: str  # "source" (another .md file), "url" (a site path) or "anchor" (this page)
-    target: str  # content-relative .md path, site path, or "" for this page
-    fragment: str
-
-
-@dataclass(frozen=True)
-class RenderedBody:
-    """A converted body. Its contents and anchors are read from `outline` and `html` when first
-    needed: the build cache holds every body of the site, and a rebuild reads only a few of
-    them, so it need not make some thirty objects per body to load the rest."""
-
-    html: str
-    outline: str  # the table of contents, as JSON lists: [level, anchor, title, [children]]
-    links: tuple[LinkRef, ...]
-    words: int
-
-    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        return (RenderedBody, (self.html, self.outline, self.links, self.words))  # no caches
-
-    if not TYPE_CHECKING:  # typed as the field it stands in for
-
-        def __getattr__(self, name: str) -> str:
-            return stored_attribute(self, name)  # html, loaded from the cache (cache_texts.py)
-
-    @cached_property
-    def toc(self) -> tuple[TocEntry, ...]:
-        return tuple(_toc_entry(item) for item in json.loads(self.outline))
-
-    @cached_property
-    def anchors(self) -> frozenset[str]:
-        return frozenset(_ID.findall(self.html))
-
-    @property
-    def reading_minutes(self) -> int:
-        return max(1, -(-self.words // WORDS_PER_MINUTE))
 
 
 class _LinkCollector(Treeprocessor):
@@ -213,11 +155,6 @@ def _outline(token: dict[str, object]) -> list[object]:
         str(token["name"]),
         [_outline(child) for child in children],
     ]
-
-
-def _toc_entry(item: list[Any]) -> TocEntry:
-    level, anchor, title, children = item
-    return TocEntry(level, anchor, title, tuple(_toc_entry(child) for child in children))
 
 
 _GENERIC_ATTRIBUTES = {"id", "class", "title", "lang", "dir"}

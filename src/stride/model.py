@@ -15,12 +15,12 @@ from itertools import combinations
 from typing import TYPE_CHECKING
 
 from . import urls
+from .body import RenderedBody, TocEntry
 from .cache_texts import stored_attribute
 from .config import BuildOptions, SiteConfig
 from .content import Document
 from .errors import Problem
 from .links import Linkable, resolve_links
-from .markdown import RenderedBody, TocEntry
 from .schema import CONTENT_TYPES, EXERCISE_CATEGORIES, CommonMeta, ContentType, ExerciseMeta
 from .urls import Route
 

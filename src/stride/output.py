@@ -292,7 +292,9 @@ class DiskOutput:
         for path in staging.staged.keys() - new.keys():
             _remove_file(self.staging_folder, path)
         staged = staging.staged
-        to_stage = [f for f in files if staged.get(f.path) != f.sha256]
+        to_stage = [
+            f for f in files if not isinstance(f, StagedFile) and staged.get(f.path) != f.sha256
+        ]
         for f in sorted(to_stage, key=lambda f: f.path.split("/")):  # folder by folder
             staging.put(f)
         _remove_file(self.staging_folder, MANIFEST)

@@ -14,9 +14,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .body import RenderedBody
 from .content import Document
 from .links import Linkable, resolve_links
-from .markdown import RenderedBody
 from .model import Entry, Site, Tag
 
 
