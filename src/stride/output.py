@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import OutputError, Problem
+from .file_list import FileList
 
 try:
     import fcntl
@@ -229,6 +230,12 @@ class DiskOutput:
         self.folder = folder.resolve() if folder.is_symlink() else folder
         self.staging_folder = self.folder.with_name(f".{self.folder.name}.staging")
         self.retired = self.folder.with_name(f".{self.folder.name}.old")
+        self._listing: FileList | None = None
+
+    def look_ahead(self, previous: Path) -> None:
+        """Start listing the output before last (see `staging`), which staging checks file by
+        file: a child process does it while the build reads and links the site."""
+        self._listing = FileList(previous)
 
     def manifest_digest(self) -> str:
         """The SHA-256 of the output's manifest file, which names every file and its hash:
@@ -305,7 +312,9 @@ class DiskOutput:
     def _start_staging(self, previous: Path | None) -> dict[str, str]:
         """Move the output before last into place as the staging folder; its manifest."""
         if previous is not None:
-            manifest = _verified_tree(previous)
+            listing = self._listing if self._listing and self._listing.folder == previous else None
+            self._listing = None
+            manifest = _verified_tree(previous, listing or FileList(previous))
             if manifest is not None:
                 previous.rename(self.staging_folder)
                 return manifest
@@ -462,34 +471,17 @@ def _keep_or_discard(tree: Path, previous: Path | None) -> None:
         _discard(tree)
 
 
-def _verified_tree(folder: Path) -> dict[str, str] | None:
+def _verified_tree(folder: Path, listing: FileList) -> dict[str, str] | None:
     """The manifest of a kept output folder, if its files are exactly the manifest's."""
     if folder.is_symlink() or not folder.is_dir():
         return None
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        found = _files_in(str(folder), "")
     except (OSError, ValueError):
         return None
-    if not isinstance(manifest, dict) or found != {*manifest, MANIFEST}:
+    if not isinstance(manifest, dict) or listing.files() != {*manifest, MANIFEST}:
         return None
     return manifest
-
-
-def _files_in(folder: str, prefix: str) -> set[str]:
-    """Relative paths of the files under folder; a link or anything odd raises ValueError."""
-    found: set[str] = set()
-    with os.scandir(folder) as entries:
-        for entry in entries:  # scandir knows each entry's type without another system call
-            if entry.is_symlink():
-                raise ValueError(entry.path)
-            if entry.is_dir():
-                found |= _files_in(entry.path, f"{prefix}{entry.name}/")
-            elif entry.is_file():
-                found.add(prefix + entry.name)
-            else:
-                raise ValueError(entry.path)
-    return found
 
 
 def _remove_file(root: Path, path: str) -> None:

@@ -97,6 +97,7 @@ def build(
         seconds = time.perf_counter() - started
         return BuildResult(None, (), Changes((), (), ()), warnings, seconds, config, last, kept)
     lap = _Laps(started)
+    kept_output = _output_before_last(paths, output)
     # Imported here, not above: a build with nothing to do never needs Jinja, Markdown & co.
     from .assets import collect_assets
     from .incremental import (
@@ -129,7 +130,6 @@ def build(
     # only once every page is made and has passed its audit.
     record = output is not None and (kept is not None or paths.cache is not None)
     edited = None if replaced is None else frozenset(replaced)
-    kept_output = paths.cache / "previous-output" if paths.cache is not None else None
     with _staging(output, kept_output) as staging:
         previous = PreviousOutput(output)
         rendered = render_changed(
@@ -204,6 +204,19 @@ def _link(  # noqa: PLR0917 (phase one's results, each named at the one call sit
 def _rendered_step(rendered: RenderedSite, pages: int) -> str:
     spliced = f" ({rendered.spliced} more with edited template text spliced in)"
     return f"render {rendered.rendered} of {pages} pages" + spliced * bool(rendered.spliced)
+
+
+def _output_before_last(
+    paths: ProjectPaths, output: DiskOutput | MemoryOutput | None
+) -> Path | None:
+    """Where the cache keeps the output before last (see DiskOutput.staging), which the output
+    starts checking now, ahead of staging."""
+    if paths.cache is None:
+        return None
+    folder = paths.cache / "previous-output"
+    if isinstance(output, DiskOutput):
+        output.look_ahead(folder)
+    return folder
 
 
 def _staging(
