@@ -25,7 +25,7 @@ import os
 import pickle
 import tempfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -247,12 +247,13 @@ def _load_part(path: Path) -> tuple[Sources, Any] | None:
             return _part_ignored(path, "made by another version or damaged")
         length = header.get("length", len(body))  # the pickle; the texts follow it
         payload, texts = body[:length], body[length:]
-        if hashlib.sha256(payload).hexdigest() != header.get("checksum") or zlib.crc32(
-            texts
-        ) != header.get("texts_crc", 0):
+        texts_crc = _checksum_beside(texts)
+        if hashlib.sha256(payload).hexdigest() != header.get("checksum"):
             return _part_ignored(path, "its contents do not match its checksum (corrupted)")
         with _collector_paused(keep=True):
             loaded = TextsUnpickler(io.BytesIO(payload), StoredTexts(texts)).load()
+        if texts_crc() != header.get("texts_crc", 0):
+            return _part_ignored(path, "its texts do not match their checksum (corrupted)")
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -262,6 +263,23 @@ def _load_part(path: Path) -> tuple[Sources, Any] | None:
     if not (isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[0], dict)):
         return _part_ignored(path, "it holds something else")
     return loaded
+
+
+def _checksum_beside(data: memoryview) -> Callable[[], int]:
+    """The CRC-32 of data, computed in a thread while this one goes on: zlib lets go of the
+    interpreter lock for long data, so the tens of megabytes of texts are checked on another
+    core while the pickle before them loads. Call the result to wait for it."""
+    import threading
+
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(zlib.crc32(data)), daemon=True)
+    worker.start()
+
+    def wait() -> int:
+        worker.join()
+        return result[0] if result else -1
+
+    return wait
 
 
 def _mapped(path: Path) -> tuple[bytes, bytes, memoryview]:
