@@ -42,10 +42,23 @@ def test_a_folder_replaced_after_the_listing_started_lists_as_none(tmp_path: Pat
     assert listing.files() is None
 
 
-def test_a_listing_never_asked_for_leaves_no_child_behind(tmp_path: Path) -> None:
+def test_a_listing_never_asked_for_leaves_no_child_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = write_files(tmp_path / "kept", FILES)
+    children: list[int] = []
+    fork = os.fork
+
+    def noted_fork() -> int:
+        pid = fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", noted_fork)
     listing = FileList(folder)
     del listing
     gc.collect()
-    with pytest.raises(ChildProcessError):  # no child left, running or waiting to be reaped
-        os.waitpid(-1, os.WNOHANG)
+    assert len(children) == 1
+    with pytest.raises(ChildProcessError):  # reaped already: no such child any more
+        os.waitpid(children[0], os.WNOHANG)
