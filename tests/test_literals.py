@@ -16,8 +16,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from stride import literals
 from stride.config import ProjectPaths
-from stride.literals import TextEdit, positions, pure_layouts, shape_of, splice
+from stride.literals import TextEdit, positions, pure_layouts, shape_of, splice, template_links
 from stride.render import make_environment
 from tests.test_incremental import _replace, cold_build, make_project, warm_build
 
@@ -152,7 +153,8 @@ def test_pure_layouts_are_only_extended_and_their_blocks_only_placed(
 ) -> None:
     env = jinja2.Environment()
     sources = {"layout.html": layout(), "page.html": PAGE, **others}
-    assert pure_layouts(env, sources) == pure
+    links = {name: template_links(env, name, source) for name, source in sources.items()}
+    assert pure_layouts(links) == pure
 
 
 def _rebuild_equals_cold(paths: ProjectPaths, caplog: pytest.LogCaptureFixture) -> dict[str, bytes]:
@@ -220,3 +222,26 @@ def test_a_text_edit_of_a_layout_reached_through_super_renders_its_pages(
     listing.write_text(listing.read_text("utf-8").replace("<", "\n<", 1), "utf-8")
     _rebuild_equals_cold(paths, caplog)
     assert _spliced(caplog)[1] == 0
+
+
+def test_a_second_text_edit_parses_only_the_template_that_changed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = make_project(tmp_path)
+    warm_build(paths)
+    parsed: list[str] = []
+
+    def counted(env: jinja2.Environment, name: str, source: str) -> object:
+        parsed.append(name)
+        return template_links(env, name, source)
+
+    monkeypatch.setattr(literals, "template_links", counted)
+    _replace(paths.templates / "base.html", "</head>", "<!-- edit 1 -->\n</head>")
+    _rebuild_equals_cold(paths, caplog)
+    templates = sum(1 for path in paths.templates.rglob("*") if path.is_file())
+    assert len(parsed) == templates  # the first time, every template's links are found
+    parsed.clear()
+    _replace(paths.templates / "base.html", "<!-- edit 1 -->", "<!-- edit 2 -->")
+    _rebuild_equals_cold(paths, caplog)
+    assert parsed == ["base.html"]
+    assert _spliced(caplog)[0] == 0  # and every page was still spliced, none rendered

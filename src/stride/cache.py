@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # this module is imported before a build knows whether it has
     from .body import RenderedBody
     from .config import BuildOptions
     from .content import Document
+    from .literals import TemplateLinks
     from .model import Entry, Site
     from .sources import SourceFile
 
@@ -125,6 +126,8 @@ class BuildCache:
     stored_pages: Mapping[str, CachedPage] = field(default_factory=dict)
     pages_base: str = ""
     templates: Mapping[str, str] = field(default_factory=dict)  # name -> source, as last built
+    # What literals.pure_layouts needs of those sources, for those it was needed for.
+    template_links: Mapping[str, TemplateLinks | None] = field(default_factory=dict)
     # Entries of site_patch not yet swapped into `site`: a loaded cache leaves them to be
     # swapped in with the next edit's (patch.py), one pass over the site for both.
     site_pending: Mapping[str, Entry] = field(default_factory=dict)
@@ -388,7 +391,12 @@ def save_cache(folder: Path | None, data: BuildCache) -> None:
         logger.warning("notice: could not write the build cache in %s: %s", folder, error)
         return
     # The last build's summary goes in the header only (load_cache takes it from there).
-    changes = BuildCache(pages=changed, entries=data.entries, templates=data.templates)
+    changes = BuildCache(
+        pages=changed,
+        entries=data.entries,
+        templates=data.templates,
+        template_links=data.template_links,
+    )
     with _collector_paused():
         payload = pickle.dumps((changes, removed, base), protocol=pickle.HIGHEST_PROTOCOL)
     last = None

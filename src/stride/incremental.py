@@ -28,7 +28,7 @@ from .config import BuildOptions
 from .content import Document, parse_document
 from .errors import BuildError, Problem
 from .layout_edits import splice_pages, template_sources
-from .literals import text_edits
+from .literals import TemplateLinks, TextEdit, text_edits
 from .model import Entry, Page, Site, is_published
 from .output import DiskOutput, KeptFile, MemoryOutput, OutputFile, Staging, Written, suffix
 from .parallel import map_in_shares, worker_count
@@ -57,6 +57,7 @@ class RenderedSite:
     rendered: int  # how many pages were rendered rather than reused
     spliced: int  # how many were the last build's with edited template texts spliced in
     templates: dict[str, str]  # every template's source, by name, when pages were recorded
+    template_links: dict[str, TemplateLinks | None]  # of those sources, as far as known
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,8 +216,7 @@ def render_changed(
     """
     checks: list[tuple[str, str]] | None = None  # None: render every page
     entry_digests: Mapping[str, str] = {}
-    templates = template_sources(env) if record else {}
-    edits = text_edits(env, cache.templates, templates) if record and cache.pages else {}
+    templates, edits, links = _template_edits(env, cache, record=record)
     set_aside = {name: edit.before for name, edit in edits.items()}
     if record and edited is None:
         reader = SiteReader(site, _template_source(env), cache.entries)
@@ -281,7 +281,20 @@ def render_changed(
         len(fresh),
         sum(1 for made in spliced if made is not None),
         templates,
+        links,
     )
+
+
+def _template_edits(
+    env: Environment, cache: BuildCache, *, record: bool
+) -> tuple[dict[str, str], dict[str, TextEdit], dict[str, TemplateLinks | None]]:
+    """Every template's source, the edits of pure layouts' texts since the last build (see
+    literals.py), and what is known of the templates' links."""
+    templates = template_sources(env) if record else {}
+    if not (record and cache.pages):
+        return templates, {}, {}
+    edits, links = text_edits(env, cache.templates, templates, cache.template_links)
+    return templates, edits, links
 
 
 def _still_there(
@@ -471,4 +484,5 @@ def next_cache(
         previous.stored_pages,
         previous.pages_base,
         rendered.templates or previous.templates,
+        rendered.template_links if rendered.templates else previous.template_links,
     )
