@@ -64,7 +64,9 @@ def deadline(seconds: float) -> Iterator[None]:
     # CPU time of this process, not wall time: a busy machine (parallel tests, a CI runner
     # shared with other jobs) slows a conversion down but must not make it fail.
     previous = signal.signal(signal.SIGVTALRM, expire)
-    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    # Then again every tenth of a second: a signal that lands in a garbage collector callback
+    # (a library's, such as Hypothesis's) raises there, where Python prints and drops it.
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds, 0.1)
     try:
         yield
     finally:
