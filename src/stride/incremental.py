@@ -162,9 +162,15 @@ class _ParseAndConvert:
 class PreviousOutput:
     """The last build's output as far as this build can trust it."""
 
-    def __init__(self, output: DiskOutput | MemoryOutput | None) -> None:
+    def __init__(
+        self, output: DiskOutput | MemoryOutput | None, staging: Staging | None = None
+    ) -> None:
         self._output = output
-        self._manifest = output.read_manifest() if isinstance(output, DiskOutput) else {}
+        # The staging folder read the output's manifest when it opened: not parsed twice.
+        manifest = staging.output_manifest if staging is not None else None
+        if manifest is None and isinstance(output, DiskOutput):
+            manifest = output.read_manifest()
+        self._manifest = manifest or {}
         self._folder = str(output.folder) if isinstance(output, DiskOutput) else ""
 
     def sha256(self, path: str) -> str | None:

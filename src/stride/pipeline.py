@@ -97,7 +97,7 @@ def build(
         seconds = time.perf_counter() - started
         return BuildResult(None, (), Changes((), (), ()), warnings, seconds, config, last, kept)
     lap = _Laps(started)
-    kept_output = _output_before_last(paths, output)
+    kept_output = _start_listing_output_before_last(paths, output)
     # Imported here, not above: a build with nothing to do never needs Jinja, Markdown & co.
     from .assets import collect_assets
     from .incremental import (
@@ -131,7 +131,7 @@ def build(
     record = output is not None and (kept is not None or paths.cache is not None)
     edited = None if replaced is None else frozenset(replaced)
     with _staging(output, kept_output) as staging:
-        previous = PreviousOutput(output)
+        previous = PreviousOutput(output, staging)
         rendered = render_changed(
             site, assets, env, cache, previous, staging=staging, record=record, edited=edited
         )
@@ -206,11 +206,11 @@ def _rendered_step(rendered: RenderedSite, pages: int) -> str:
     return f"render {rendered.rendered} of {pages} pages" + spliced * bool(rendered.spliced)
 
 
-def _output_before_last(
+def _start_listing_output_before_last(
     paths: ProjectPaths, output: DiskOutput | MemoryOutput | None
 ) -> Path | None:
-    """Where the cache keeps the output before last (see DiskOutput.staging), which the output
-    starts checking now, ahead of staging."""
+    """Start listing the output before last, which the cache keeps and staging starts from
+    (DiskOutput.look_ahead); where it is."""
     if paths.cache is None:
         return None
     folder = paths.cache / "previous-output"
