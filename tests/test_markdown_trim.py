@@ -80,6 +80,23 @@ FRAGMENTS = [
     "* item",
     "1. item",
     "    indented code",
+    # Inline marks alone and nested, so runs of text inside what a pattern made are searched
+    # with some marks and without others (_MarkedInlineProcessor).
+    "***both***",
+    "__strong__",
+    "snake_case_word",
+    "*",
+    "_",
+    "[",
+    "]",
+    "(/x)",
+    "`",
+    "<",
+    "&",
+    "\\",
+    "!",
+    "[*em* link](/x)",
+    "*em [link](/x) `code`*",
 ]
 
 
@@ -89,7 +106,7 @@ def both(body: str) -> tuple[RenderedBody, RenderedBody]:
     )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=24).map("".join))
 def test_a_trimmed_converter_equals_the_full_one_on_generated_markdown(body: str) -> None:
     trimmed, full = both(body)
