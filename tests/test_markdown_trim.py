@@ -97,6 +97,22 @@ FRAGMENTS = [
     "!",
     "[*em* link](/x)",
     "*em [link](/x) `code`*",
+    # Block marks alone and at the edges of what each block processor takes.
+    "#",
+    "#tag",
+    "***",
+    "___",
+    "- - -",
+    "+ plus item",
+    "10. item",
+    "1) item",
+    "1.  two spaces",
+    " > indented quote",
+    "   [ref]: /x 'title'",
+    "[r]:/y",
+    "[r]",
+    "=",
+    "-",
 ]
 
 

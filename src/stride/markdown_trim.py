@@ -11,23 +11,37 @@ compares the two on generated Markdown); the floor in bench/md_floor.py runs the
 one difference: a body nested so deeply that a left-out processor's recursive walk of the
 tree would overflow the stack now converts instead of being reported.
 
-The same holds, more finely, for each run of text the inline patterns search: a paragraph
-without a `[` needs no link pattern even when the body has links (_MarkedInlineProcessor).
+The same holds, more finely, for each block and each run of text: a paragraph without a `[`
+needs no link pattern even when the body has links (markdown_marks.py).
 """
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import markdown
+from markdown.blockparser import BlockParser
 from markdown.extensions.toc import TocTreeprocessor
 from markdown.treeprocessors import InlineProcessor
-from markdown.util import AtomicString, Registry
+from markdown.util import Registry
+
+from .markdown_marks import (
+    BLOCK_MARKS,
+    RUN_MARKS,
+    MarkedBlockParser,
+    MarkedInlineProcessor,
+    Marks,
+    Plan,
+    plan,
+)
+
+if TYPE_CHECKING:
+    from markdown.extensions.toc import _TocToken  # the stubs' name for a heading's entry
 
 # A processor is needed when the body holds one of its marks. Tabs count as spaces, since
 # Python-Markdown expands them before any processor runs.
-Marks = tuple[str, ...]
 
 # Line ends are no guide: the raw-HTML preprocessor puts one after text that runs into a
 # block ("word\t<div>"), and after tabs are expanded, that is a hard line break.
@@ -62,28 +76,6 @@ _BLOCK: dict[str, Marks] = {
     # Only indents what follows a definition; lists have the core `indent` processor.
     "defindent": _DEFINITION,
 }
-# What each inline pattern's regex matches literally, one of these at least: a run of text
-# without any cannot match, whatever else it holds. By the time inline patterns run, tabs are
-# spaces, and the placeholders earlier patterns leave in a run are control characters,
-# letters, digits and a colon, none of them a mark.
-_RUN_MARKS: dict[str, Marks] = {
-    "backtick": ("`",),
-    "escape": ("\\",),
-    "footnote": ("[^",),
-    "reference": ("[",),
-    "link": ("[",),
-    "image_link": ("![",),
-    "image_reference": ("![",),
-    "short_reference": ("[",),
-    "short_image_ref": ("![",),
-    "autolink": ("<",),
-    "automail": ("<",),
-    "linebreak": ("  \n",),
-    "html": ("<",),
-    "entity": ("&",),
-    "em_strong": ("*", "_"),
-}
-
 _PRE: dict[str, Marks] = {"fenced_code_block": ("```", "~~~")}
 _TREE: dict[str, Marks] = {
     "footnote": _FOOTNOTE,
@@ -99,47 +91,6 @@ _BODY_MARKS = tuple(
 )
 
 
-# A pattern, and the marks a run of text must hold for it to be tried (None: always tried).
-_Plan = tuple[tuple[Any, Marks | None], ...]
-
-
-def _plan(patterns: Registry[Any]) -> _Plan:
-    marks = {id(patterns[name]): m for name, m in _RUN_MARKS.items() if name in patterns}
-    return tuple((pattern, marks.get(id(pattern))) for pattern in patterns)
-
-
-class _MarkedInlineProcessor(InlineProcessor):
-    """Python-Markdown's inline treeprocessor, trying a pattern on a run of text only when the
-    run holds the pattern's mark. Searching every run with every pattern is a fifth of a
-    conversion, and most runs hold few marks."""
-
-    plan: _Plan = ()
-
-    # Python-Markdown's processor calls this (its private __handleInline) for every run of
-    # text, and again for the runs inside what a pattern made; it is the same loop, with the
-    # test for the mark added.
-    def _InlineProcessor__handleInline(self, data: str, index: int = 0) -> str:
-        if isinstance(data, AtomicString):
-            return data
-        plan = self.plan
-        apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
-        start = 0
-        while index < len(plan):
-            pattern, marks = plan[index]
-            if marks is not None:
-                for mark in marks:
-                    if mark in data:
-                        break
-                else:  # cannot match: as if it had been tried and had not
-                    index += 1
-                    start = 0
-                    continue
-            data, matched, start = apply(pattern, data, index, start)
-            if not matched:
-                index += 1
-        return data
-
-
 @dataclass(frozen=True)
 class _Processors:
     pre: Registry[Any]
@@ -147,7 +98,18 @@ class _Processors:
     inline: Registry[Any]
     tree: Registry[Any]
     post: Registry[Any]
-    inline_plan: _Plan
+    block_plan: Plan
+    inline_plan: Plan
+
+
+class _TocTokensOnly(TocTreeprocessor):
+    """The TOC extension's processor, building the contents as HTML only where a marker in the
+    body places them: Stride renders contents from md.toc_tokens, and never reads md.toc."""
+
+    def build_toc_div(self, toc_list: list[_TocToken]) -> ET.Element:
+        if self.marker:
+            return super().build_toc_div(toc_list)
+        return ET.Element("div")
 
 
 # Where Python-Markdown registers its inline treeprocessor: the replacement runs in its place.
@@ -163,20 +125,25 @@ class ProcessorTrimmer:
     def __init__(self, md: markdown.Markdown) -> None:
         self._md = md
         assert isinstance(md.treeprocessors["inline"], InlineProcessor)
-        inline = _MarkedInlineProcessor(md)
+        inline = MarkedInlineProcessor(md)
         md.treeprocessors.register(inline, "inline", _INLINE_PRIORITY)
+        # The block processors and the TOC extension keep references to these two objects,
+        # so they are turned into the subclasses in place.
+        toc, parser = md.treeprocessors["toc"], md.parser
+        assert type(toc) is TocTreeprocessor and type(parser) is BlockParser
+        toc.__class__, parser.__class__ = _TocTokensOnly, MarkedBlockParser
+        assert isinstance(parser, MarkedBlockParser)
         self._all = _Processors(
             md.preprocessors,
-            md.parser.blockprocessors,
+            parser.blockprocessors,
             md.inlinePatterns,
             md.treeprocessors,
             md.postprocessors,
-            _plan(md.inlinePatterns),
+            plan(parser.blockprocessors, BLOCK_MARKS),
+            plan(md.inlinePatterns, RUN_MARKS),
         )
-        toc = md.treeprocessors["toc"]
-        assert isinstance(toc, TocTreeprocessor)
-        self._inline_processor = inline
-        inline.plan = self._all.inline_plan
+        self._inline_processor, self._parser = inline, parser
+        inline.plan, parser.plan = self._all.inline_plan, self._all.block_plan
         self._toc = toc
         self._toc_marker = toc.marker
         self._by_marks: dict[frozenset[str], _Processors] = {}
@@ -188,7 +155,8 @@ class ProcessorTrimmer:
             chosen = self._by_marks[present] = self._build(present)
         md = self._md
         md.preprocessors = chosen.pre
-        md.parser.blockprocessors = chosen.block
+        self._parser.blockprocessors = chosen.block
+        self._parser.plan = chosen.block_plan
         md.inlinePatterns = chosen.inline
         # The inline treeprocessor keeps its own reference (Python-Markdown's smarty
         # extension swaps its patterns the same way).
@@ -216,4 +184,5 @@ class ProcessorTrimmer:
                     kept.deregister(name)
             trimmed.append(kept)
         pre, block, inline, tree, post = trimmed
-        return _Processors(pre, block, inline, tree, post, _plan(inline))
+        block_plan, inline_plan = plan(block, BLOCK_MARKS), plan(inline, RUN_MARKS)
+        return _Processors(pre, block, inline, tree, post, block_plan, inline_plan)
