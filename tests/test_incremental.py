@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from stride import cache, incremental
+from stride import cache, convert, incremental
 from stride.config import BuildOptions, ProjectPaths
 from stride.errors import BuildError
 from stride.output import MANIFEST, DiskOutput, MemoryOutput
@@ -181,6 +181,39 @@ def test_random_edits_hold_with_work_spread_over_processes(
     for step in range(6):
         edit(paths, rng, step)
         assert warm_build(paths) == cold_build(paths)
+
+
+def test_files_edited_since_the_last_build_convert_in_a_child_as_a_cold_build_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = make_project(tmp_path)
+    warm_build(paths)
+    converted_in = tmp_path / "converted-in"
+    converting = convert.ParseAndConvert.__call__
+
+    def recording(self: convert.ParseAndConvert, run: list[SourceFile]) -> list[convert.Outcome]:
+        with converted_in.open("a", encoding="utf-8") as log:
+            log.write(" ".join([str(os.getpid()), *(source.source for source in run)]) + "\n")
+        return converting(self, run)
+
+    monkeypatch.setattr(convert.ParseAndConvert, "__call__", recording)
+    edited = paths.content / "articles" / "generated-2.md"
+    text = edited.read_text("utf-8")
+    edited.write_text(text.replace("article 2.", "article 2, edited."), "utf-8")
+    warm = warm_build(paths)
+    runs = [line.split() for line in converted_in.read_text("utf-8").splitlines()]
+    [[pid, *sources]] = [run for run in runs if len(run) > 1]  # runs with files in them
+    assert sources == ["articles/generated-2.md"]
+    assert int(pid) != os.getpid()  # converted in a child, while this process loaded the cache
+    assert not isinstance(warm, str)
+    assert b"Body of article 2, edited." in warm["articles/generated-2/index.html"]
+    assert warm == cold_build(paths)
+    # A broken edit is reported from the child exactly as a cold build reports it.
+    edited.write_text("---\ntitle: [unclosed\n---\nBody.\n", "utf-8")
+    report = warm_build(paths)
+    assert isinstance(report, str)
+    assert "articles/generated-2.md" in report
+    assert report == cold_build(paths)
 
 
 def test_template_edit_renders_only_the_pages_that_use_it(

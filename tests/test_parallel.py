@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from stride.parallel import map_in_shares
+from stride.parallel import map_in_shares, start_in_child
 
 
 def square_with_pid(run: Sequence[int]) -> list[tuple[int, int]]:
@@ -61,3 +61,38 @@ def test_a_child_that_dies_is_reported() -> None:
 
     with pytest.raises(RuntimeError, match=r"a worker process died \(exit code 3\)"):
         map_in_shares(dies_in_child, list(range(200)), workers=2)
+
+
+def test_work_started_in_a_child_comes_back_whole() -> None:
+    pending = start_in_child(square_with_pid, list(range(300)))
+    results = pending.results()
+    assert [value for value, _ in results] == [item * item for item in range(300)]
+    assert {pid for _, pid in results} != {os.getpid()}  # done in the child
+
+
+def test_an_error_in_a_started_child_is_raised_when_its_results_are_asked_for() -> None:
+    def fails(run: Sequence[int]) -> list[int]:
+        raise ValueError(f"bad item {run[0]}")
+
+    pending = start_in_child(fails, [7])
+    with pytest.raises(ValueError, match="bad item 7"):
+        pending.results()
+
+
+def test_a_started_child_that_dies_is_reported() -> None:
+    def dies(run: Sequence[int]) -> list[int]:
+        os._exit(5)
+
+    with pytest.raises(RuntimeError, match=r"a worker process died \(exit code 5\)"):
+        start_in_child(dies, [1]).results()
+
+
+def test_a_started_child_whose_results_are_not_wanted_is_stopped() -> None:
+    def never_ends(run: Sequence[int]) -> list[int]:
+        while True:
+            pass
+
+    pending = start_in_child(never_ends, [1])
+    pending.cancel()
+    with pytest.raises(ChildProcessError):  # no child left, not even a zombie
+        os.waitpid(-1, os.WNOHANG)

@@ -12,7 +12,6 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .assets import Assets
 from .audit import audit_page
@@ -25,8 +24,9 @@ from .cache import (
     Reads,
 )
 from .config import BuildOptions
-from .content import Document, parse_document
-from .errors import BuildError, Problem
+from .content import Document
+from .convert import PARALLEL_MIN_BODIES, Converted, ParseAndConvert
+from .errors import Problem
 from .layout_edits import splice_pages, template_sources
 from .literals import TemplateLinks, TextEdit, text_edits
 from .model import Entry, Page, Site, is_published
@@ -34,13 +34,8 @@ from .output import DiskOutput, KeptFile, MemoryOutput, OutputFile, Staging, Wri
 from .parallel import map_in_shares, worker_count
 from .render import Environment, render_pages, unique_problems
 from .reuse import Recorder, SiteReader, digest, entry_digest, page_fingerprint
-from .sources import UNREADABLE_HINT, SourceFile
+from .sources import SourceFile
 
-if TYPE_CHECKING:
-    from .markdown import BodyConverter
-
-# Fewer files than this are not worth a fork: a body takes ~7 ms to convert.
-PARALLEL_MIN_BODIES = 24
 # A page takes a few milliseconds to render and audit; fewer than this are not worth a fork.
 PARALLEL_MIN_PAGES = 64
 
@@ -92,21 +87,27 @@ class ReadSources:
     fresh: frozenset[str]  # source paths parsed now rather than taken from the cache
 
 
-def read_sources(sources: Sequence[SourceFile], cache: BuildCache) -> ReadSources:
-    """Every file parsed, validated and converted; unchanged files come from the cache.
+def read_sources(
+    sources: Sequence[SourceFile], cache: BuildCache, early: Converted | None = None
+) -> ReadSources:
+    """Every file parsed, validated and converted; unchanged files come from the cache, and
+    files converted early (convert.start_converting_edits) from `early`.
 
     Parsing and converting happen in one pass, on every core: each worker takes its share of
     the files from bytes to document and HTML, so nothing but the results crosses processes.
     """
+    early = early or {}
     missing = [
         source
         for source in sources
         if (source.source, source.digest) not in cache.documents
         or (source.source, source.digest) not in cache.bodies
     ]
-    workers = worker_count() if len(missing) >= PARALLEL_MIN_BODIES else 1
-    outcomes = map_in_shares(_ParseAndConvert(), missing, workers=workers)
-    fresh = {source.source: outcome for source, outcome in zip(missing, outcomes, strict=True)}
+    fresh = {s.source: early[s.source, s.digest] for s in missing if (s.source, s.digest) in early}
+    rest = [source for source in missing if source.source not in fresh]
+    workers = worker_count() if len(rest) >= PARALLEL_MIN_BODIES else 1
+    outcomes = map_in_shares(ParseAndConvert(), rest, workers=workers)
+    fresh.update((source.source, outcome) for source, outcome in zip(rest, outcomes, strict=True))
     documents: list[Document] = []
     bodies: dict[str, RenderedBody] = {}
     problems: list[Problem] = []
@@ -123,40 +124,6 @@ def read_sources(sources: Sequence[SourceFile], cache: BuildCache) -> ReadSource
             documents.append(document)
             bodies[source.source] = body
     return ReadSources(documents, bodies, problems, frozenset(fresh))
-
-
-class _ParseAndConvert:
-    """Files to documents and HTML, a run at a time; each process builds its converter once
-    (~10 ms), on the first file that parses, and keeps it for its later runs."""
-
-    def __init__(self) -> None:
-        self._converter: BodyConverter | None = None
-
-    def __call__(
-        self, run: Sequence[SourceFile]
-    ) -> list[tuple[Document | None, RenderedBody | None, list[Problem]]]:
-        outcomes: list[tuple[Document | None, RenderedBody | None, list[Problem]]] = []
-        for source in run:
-            try:
-                document, problems = parse_document(source)
-            except OSError as error:  # trusted by its status, but gone or unreadable since
-                message = f"file cannot be read: {error.strerror}"
-                problem = Problem(source.source, 1, 1, message, UNREADABLE_HINT)
-                outcomes.append((None, None, [problem]))
-                continue
-            body = None
-            if document is not None:
-                if self._converter is None:
-                    # Imported here: a build that converts nothing never loads Python-Markdown.
-                    from .markdown import BodyConverter
-
-                    self._converter = BodyConverter()
-                try:
-                    body = self._converter.convert(document.source, document.body)
-                except BuildError as error:  # too slow or too deeply nested to convert
-                    problems = list(error.problems)
-            outcomes.append((document, body, problems))
-        return outcomes
 
 
 class PreviousOutput:

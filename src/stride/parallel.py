@@ -16,7 +16,7 @@ import pickle
 import signal
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:  # multiprocessing is imported only when work is spread (a few hundredths of
     # a second that a rebuild rendering one page need not spend)
@@ -106,6 +106,66 @@ def map_in_shares(
                 child.terminate()
                 child.join()
     return [result for start in sorted(runs) for result in runs[start]]
+
+
+class Pending(Generic[Result]):
+    """Work started in one forked child (start_in_child); its results, once asked for."""
+
+    def __init__(
+        self, work: Callable[[], list[Result]], child: int | None = None, pipe: int = -1
+    ) -> None:
+        self._work, self._child, self._pipe = work, child, pipe
+
+    def results(self) -> list[Result]:
+        """The child's results (raising what it raised); the work done here where no child
+        could be forked."""
+        if self._child is None:
+            return self._work()
+        with os.fdopen(self._pipe, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self._child, 0)
+        self._child = None
+        if not data:
+            code = os.waitstatus_to_exitcode(status)
+            raise RuntimeError(f"a worker process died (exit code {code})")
+        done, outcome = pickle.loads(data)
+        if not done:
+            raise outcome
+        return outcome  # type: ignore[no-any-return]
+
+    def cancel(self) -> None:
+        if self._child is not None:
+            os.kill(self._child, signal.SIGKILL)
+            os.waitpid(self._child, 0)
+            os.close(self._pipe)
+            self._child = None
+
+
+def start_in_child(
+    work: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item]
+) -> Pending[Result]:
+    """work(items), started in a forked child while this process goes on: for a little work
+    that a build needs only later. Plain os.fork: multiprocessing would cost more to import
+    than a few files cost to convert. Fork before starting threads: a child gets only the one
+    that forked it."""
+    if not hasattr(os, "fork"):
+        return Pending(lambda: work(items))
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(reading)
+        try:
+            _die_with_parent()
+            try:
+                message: tuple[bool, object] = (True, work(items))
+            except BaseException as error:  # reported to the parent, which raises it
+                message = (False, error)
+            with os.fdopen(writing, "wb") as pipe:
+                pipe.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        finally:
+            os._exit(0)  # no cleanup: it belongs to the parent (buffers, atexit, temp files)
+    os.close(writing)
+    return Pending(lambda: work(items), child, reading)
 
 
 def _widen(pipe: Connection) -> None:

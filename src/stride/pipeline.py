@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from .cache import (
     BuildCache,
+    CacheHeader,
     LastBuild,
     inputs_digest,
     load_cache,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
     from .assets import Assets
     from .config import BuildOptions
+    from .convert import Converted
     from .incremental import ReadSources, RenderedSite
     from .model import Entry, Site
     from .render import Environment
@@ -110,11 +112,11 @@ def build(
     from .render import check_templates, make_environment
     from .seo import search_warnings
 
-    cache = kept if kept is not None else load_cache(paths.cache, header)
+    cache, converted = _load_cache(paths, header, kept, sources, output)
     lap("read sources and cache")
 
     # Phase one: read, validate and link everything.
-    read = read_sources(sources, cache)
+    read = read_sources(sources, cache, converted)
     documents, bodies = read.documents, read.bodies
     problems += read.problems
     lap("parse and convert Markdown")
@@ -204,6 +206,30 @@ def _link(  # noqa: PLR0917 (phase one's results, each named at the one call sit
 def _rendered_step(rendered: RenderedSite, pages: int) -> str:
     spliced = f" ({rendered.spliced} more with edited template text spliced in)"
     return f"render {rendered.rendered} of {pages} pages" + spliced * bool(rendered.spliced)
+
+
+def _load_cache(
+    paths: ProjectPaths,
+    header: CacheHeader | None,
+    kept: BuildCache | None,
+    sources: list[SourceFile],
+    output: DiskOutput | MemoryOutput | None,
+) -> tuple[BuildCache, Converted | None]:
+    """The last build's cache; and the few files edited since, converted meanwhile in a
+    child (convert.py), when the cache is read from its folder."""
+    if kept is not None:
+        return kept, None
+    early = None
+    if header is not None and header.last_build is not None and output is not None:
+        from .convert import start_converting_edits
+
+        early = start_converting_edits(sources, header.last_build)
+    try:
+        cache = load_cache(paths.cache, header)
+        return cache, early.outcomes() if early is not None else None
+    finally:
+        if early is not None:
+            early.close()  # only when the outcomes were not taken: stops the child
 
 
 def _start_listing_output_before_last(
