@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from .assets import Assets
     from .config import BuildOptions
-    from .convert import Converted
+    from .convert import Converted, EarlyConversion
     from .incremental import ReadSources, RenderedSite
     from .model import Entry, Site
     from .render import Environment
@@ -99,7 +99,7 @@ def build(
         seconds = time.perf_counter() - started
         return BuildResult(None, (), Changes((), (), ()), warnings, seconds, config, last, kept)
     lap = _Laps(started)
-    kept_output = _start_listing_output_before_last(paths, output)
+    early, kept_output = _start_children(paths, header if kept is None else None, sources, output)
     # Imported here, not above: a build with nothing to do never needs Jinja, Markdown & co.
     from .assets import collect_assets
     from .incremental import (
@@ -112,7 +112,7 @@ def build(
     from .render import check_templates, make_environment
     from .seo import search_warnings
 
-    cache, converted = _load_cache(paths, header, kept, sources, output)
+    cache, converted = _load_cache(paths, header, kept, early)
     lap("read sources and cache")
 
     # Phase one: read, validate and link everything.
@@ -208,24 +208,42 @@ def _rendered_step(rendered: RenderedSite, pages: int) -> str:
     return f"render {rendered.rendered} of {pages} pages" + spliced * bool(rendered.spliced)
 
 
+def _start_children(
+    paths: ProjectPaths,
+    header: CacheHeader | None,
+    sources: list[SourceFile],
+    output: DiskOutput | MemoryOutput | None,
+) -> tuple[EarlyConversion | None, Path | None]:
+    """Work for child processes, started before this one imports Jinja and loads the cache,
+    which takes it as long: the conversion of the files edited since the last build, and the
+    listing of the output before last; where that output is."""
+    early = _start_converting_edits(sources, header, output)
+    return early, _start_listing_output_before_last(paths, output)
+
+
+def _start_converting_edits(
+    sources: list[SourceFile],
+    header: CacheHeader | None,
+    output: DiskOutput | MemoryOutput | None,
+) -> EarlyConversion | None:
+    """The few files edited since the last build whose cache is read from its folder,
+    converting in a child (convert.py); None when there is nothing to start."""
+    if header is None or header.last_build is None or output is None:
+        return None
+    from .convert import start_converting_edits
+
+    return start_converting_edits(sources, header.last_build)
+
+
 def _load_cache(
     paths: ProjectPaths,
     header: CacheHeader | None,
     kept: BuildCache | None,
-    sources: list[SourceFile],
-    output: DiskOutput | MemoryOutput | None,
+    early: EarlyConversion | None,
 ) -> tuple[BuildCache, Converted | None]:
-    """The last build's cache; and the few files edited since, converted meanwhile in a
-    child (convert.py), when the cache is read from its folder."""
-    if kept is not None:
-        return kept, None
-    early = None
-    if header is not None and header.last_build is not None and output is not None:
-        from .convert import start_converting_edits
-
-        early = start_converting_edits(sources, header.last_build)
+    """The last build's cache, and the edited files' outcomes from the child converting them."""
     try:
-        cache = load_cache(paths.cache, header)
+        cache = kept if kept is not None else load_cache(paths.cache, header)
         return cache, early.outcomes() if early is not None else None
     finally:
         if early is not None:
