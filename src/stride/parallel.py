@@ -121,10 +121,15 @@ class Pending(Generic[Result]):
         could be forked."""
         if self._child is None:
             return self._work()
-        with os.fdopen(self._pipe, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(self._child, 0)
-        self._child = None
+        child, self._child = self._child, None
+        try:
+            with os.fdopen(self._pipe, "rb") as pipe:
+                data = pipe.read()
+        except BaseException:  # interrupted: the child is not left writing to nobody
+            os.kill(child, signal.SIGKILL)
+            raise
+        finally:
+            _, status = os.waitpid(child, 0)
         if not data:
             code = os.waitstatus_to_exitcode(status)
             raise RuntimeError(f"a worker process died (exit code {code})")
