@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))  # run from a checkout without installing
 
-from stride.cli import main  # noqa: E402
+from stride.cli import run  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main(root=ROOT))
+    run(ROOT)

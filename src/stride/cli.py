@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from .config import BuildOptions, ProjectPaths
 from .errors import BuildError, OutputError, UsageError, report_of
@@ -47,6 +49,23 @@ def _parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     return parser
+
+
+def run(root: Path | None = None) -> NoReturn:
+    """The command line as build.py runs it: main(), then the process ends at once.
+
+    Everything a command writes is closed and in place when main() returns, and its child
+    processes are reaped. What interpreter shutdown would still do is free the site model and
+    the cache object by object: 0.05 s of a one-edit rebuild of 4,000 articles, and 0.3 s
+    after a cold build, that nobody waits for on purpose.
+    """
+    code = main(root=root)
+    logging.shutdown()  # flushes the handlers
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe or stream: nothing more can reach it.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None, root: Path | None = None) -> int:
