@@ -52,22 +52,9 @@ _TWO_SPACES = ("  ", "\t")
 _DEFINITION = (": ", ":\t")
 _FOOTNOTE = ("[^",)
 
-_INLINE: dict[str, Marks] = {
-    "backtick": ("`",),
-    "escape": ("\\",),
-    "footnote": _FOOTNOTE,
-    "reference": ("[",),
-    "link": ("[",),
-    "image_link": ("![",),
-    "image_reference": ("![",),
-    "short_reference": ("[",),
-    "short_image_ref": ("![",),
-    "autolink": ("<",),
-    "automail": ("<",),
-    "linebreak": _TWO_SPACES,
-    "html": ("<",),
-    "entity": ("&",),
-}
+# A body needs an inline pattern when it holds the pattern's mark for a run of text, but for
+# a hard line break: line ends are no guide (above), so two spaces or a tab anywhere will do.
+_INLINE: dict[str, Marks] = {**RUN_MARKS, "linebreak": _TWO_SPACES}
 _BLOCK: dict[str, Marks] = {
     "table": ("|",),
     "quote": (">",),
