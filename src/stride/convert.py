@@ -83,12 +83,10 @@ class EarlyConversion:
 
 
 def start_converting_edits(
-    sources: Sequence[SourceFile], last: LastBuild | None
+    sources: Sequence[SourceFile], last: LastBuild
 ) -> EarlyConversion | None:
     """The conversion of the files edited since the last build, started, when they are few
-    enough for one process and there was a last build to compare with."""
-    if last is None:
-        return None
+    enough for one process."""
     recorded = {path: digest for path, _, digest in last.sources}
     edited = [source for source in sources if recorded.get(source.source) != source.digest]
     if not edited or len(edited) >= PARALLEL_MIN_BODIES:

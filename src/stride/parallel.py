@@ -109,19 +109,19 @@ def map_in_shares(
 
 
 class Pending(Generic[Result]):
-    """Work started in one forked child (start_in_child); its results, once asked for."""
+    """Work started in one forked child (start_in_child), or to be done here where there is
+    no fork; its results, asked for once."""
 
     def __init__(
-        self, work: Callable[[], list[Result]], child: int | None = None, pipe: int = -1
+        self, work: Callable[[], list[Result]] | None, child: int = 0, pipe: int = -1
     ) -> None:
         self._work, self._child, self._pipe = work, child, pipe
 
     def results(self) -> list[Result]:
-        """The child's results (raising what it raised); the work done here where no child
-        could be forked."""
-        if self._child is None:
+        """The child's results, raising what it raised."""
+        if self._work is not None:
             return self._work()
-        child, self._child = self._child, None
+        child, self._child = self._child, 0
         try:
             with os.fdopen(self._pipe, "rb") as pipe:
                 data = pipe.read()
@@ -139,11 +139,12 @@ class Pending(Generic[Result]):
         return outcome  # type: ignore[no-any-return]
 
     def cancel(self) -> None:
-        if self._child is not None:
+        """Stops the child, if its results were not taken."""
+        if self._child:
             os.kill(self._child, signal.SIGKILL)
             os.waitpid(self._child, 0)
             os.close(self._pipe)
-            self._child = None
+            self._child = 0
 
 
 def start_in_child(
@@ -170,7 +171,7 @@ def start_in_child(
         finally:
             os._exit(0)  # no cleanup: it belongs to the parent (buffers, atexit, temp files)
     os.close(writing)
-    return Pending(lambda: work(items), child, reading)
+    return Pending(None, child, reading)
 
 
 def _widen(pipe: Connection) -> None:

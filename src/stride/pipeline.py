@@ -215,24 +215,15 @@ def _start_children(
     output: DiskOutput | MemoryOutput | None,
 ) -> tuple[EarlyConversion | None, Path | None]:
     """Work for child processes, started before this one imports Jinja and loads the cache,
-    which takes it as long: the conversion of the files edited since the last build, and the
-    listing of the output before last; where that output is."""
-    early = _start_converting_edits(sources, header, output)
+    which takes it as long: the conversion of the files edited since the last build whose
+    cache is read from its folder (convert.py), and the listing of the output before last;
+    where that output is."""
+    early = None
+    if header is not None and header.last_build is not None and output is not None:
+        from .convert import start_converting_edits
+
+        early = start_converting_edits(sources, header.last_build)
     return early, _start_listing_output_before_last(paths, output)
-
-
-def _start_converting_edits(
-    sources: list[SourceFile],
-    header: CacheHeader | None,
-    output: DiskOutput | MemoryOutput | None,
-) -> EarlyConversion | None:
-    """The few files edited since the last build whose cache is read from its folder,
-    converting in a child (convert.py); None when there is nothing to start."""
-    if header is None or header.last_build is None or output is None:
-        return None
-    from .convert import start_converting_edits
-
-    return start_converting_edits(sources, header.last_build)
 
 
 def _load_cache(
